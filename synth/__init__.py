@@ -1,0 +1,7 @@
+"""synth: automated literature synthesis with claim verification.
+
+Stages, one module each: sources (arxiv_source, snapshot, ingest) -> parse/chunk -> store ->
+embed/search. Records live in :mod:`synth.models`; all SQL lives in :mod:`synth.store`.
+"""
+
+__version__ = "0.1.0"

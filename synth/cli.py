@@ -1,0 +1,185 @@
+"""The ``synth`` command line: parse options, open the library, call one library function,
+print. Every :class:`~synth.errors.SynthError` becomes one ``error: ...`` line on stderr and
+the error's exit code; an ingest in which some items failed exits 1 after its summary.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .config import Settings, load_settings
+from .errors import SynthError
+from .store import Store, open_store
+
+
+class SynthGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except SynthError as err:
+            click.echo(f"error: {err}", err=True)
+            ctx.exit(err.exit_code)
+
+
+class Bars:
+    """tqdm progress bars keyed by label; the library only calls ``(label, done, total)``."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bars: dict[str, object] = {}
+
+    def __call__(self, label: str, done: int, total: int | None) -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm
+
+        bar = self.bars.get(label)
+        if bar is None:
+            bar = self.bars[label] = tqdm(total=total, desc=label, unit=" items",
+                                          file=sys.stderr, leave=False)
+        if total is None:
+            bar.update(done)  # type: ignore[attr-defined]
+        else:
+            bar.update(done - bar.n)  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()  # type: ignore[attr-defined]
+
+
+@contextmanager
+def progress_bars(quiet: bool) -> Iterator[Bars]:
+    bars = Bars(enabled=not quiet and sys.stderr.isatty())
+    try:
+        yield bars
+    finally:
+        bars.close()
+
+
+@click.group(cls=SynthGroup)
+@click.version_option(__version__, prog_name="synth")
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Library folder (default: $SYNTH_HOME, else ~/.local/share/synth).")
+@click.option("-v", "--verbose", is_flag=True, help="Log what each stage does to stderr.")
+@click.pass_context
+def cli(ctx: click.Context, home: Path | None, verbose: bool) -> None:
+    """synth: literature synthesis in which every claim traces to a page and character span."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = load_settings(home=home)
+
+
+def _store(settings: Settings) -> Store:
+    return open_store(settings.db_path)
+
+
+@cli.command()
+@click.argument("sources", nargs=-1)
+@click.option("--query", help="Also search arXiv for this text and ingest the results.")
+@click.option("--max", "max_results", type=click.IntRange(1, 2000), default=10, show_default=True,
+              help="How many arXiv search results to ingest with --query.")
+@click.option("--no-pdf", is_flag=True, help="arXiv papers: store metadata only, skip the PDF.")
+@click.option("--no-embed", is_flag=True, help="Do not compute embeddings now (search will).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
+@click.pass_obj
+def ingest(settings: Settings, sources: tuple[str, ...], query: str | None, max_results: int,
+           no_pdf: bool, no_embed: bool, quiet: bool) -> None:
+    """Add papers: arXiv ids, snapshot JSON Lines files, PDF files or folders of PDFs.
+
+    \b
+    synth ingest 2106.09685v2 1910.01108
+    synth ingest --query "small language models for text classification" --max 20
+    synth ingest arxiv-metadata-oai-snapshot.json
+    synth ingest papers/            # every PDF below the folder
+    """
+    from .embed import embed_missing, load_embedder
+    from .ingest import ingest as run_ingest
+
+    if not sources and not query:
+        raise click.UsageError("give at least one source or --query")
+    with _store(settings) as store, progress_bars(quiet) as bars:
+        report = run_ingest(store, settings, list(sources), query=query,
+                            max_results=max_results, with_pdf=not no_pdf, progress=bars)
+        if not no_embed and report.added:
+            report.embedded = embed_missing(store, load_embedder(settings.embed_model),
+                                            lambda d, t: bars("embeddings", d, t))
+    click.echo(f"added {len(report.added)}, unchanged {len(report.unchanged)}, "
+               f"failed {len(report.failed)}, parse problems {len(report.problems)}, "
+               f"embedded {report.embedded}")
+    for line in report.failed:
+        click.echo(f"  failed: {line}", err=True)
+    for p in report.problems:
+        if p.paper_id:  # problems of failed items were already listed with them
+            click.echo(f"  problem: {p.paper_id} page {p.page or '-'}: {p.kind}: {p.detail}",
+                       err=True)
+    if report.failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("query", required=False)
+@click.option("--top", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--queries", "queries_file", type=click.File("r"),
+              help="One query per line; JSON Lines out, one model load for all.")
+@click.option("--mode", type=click.Choice(["hybrid", "lexical", "dense"]), default="hybrid",
+              show_default=True, help="Fused ranking, or one of its two halves.")
+@click.option("--json", "as_json", is_flag=True, help="A JSON array of hits (see README).")
+@click.pass_obj
+def search(settings: Settings, query: str | None, top: int, queries_file, mode: str,
+           as_json: bool) -> None:
+    """Find the passages that best match QUERY (BM25 and embeddings, fused)."""
+    from .embed import load_embedder
+    from .search import Searcher
+
+    if bool(query) == bool(queries_file):
+        raise click.UsageError("give either QUERY or --queries FILE")
+    with _store(settings) as store:
+        searcher = Searcher(store, load_embedder(settings.embed_model), settings.lexical)
+        if queries_file:
+            for line in queries_file:
+                if line.strip():
+                    hits = searcher.search(line.strip(), top, mode)
+                    click.echo(json.dumps({"query": line.strip(),
+                                           "hits": [h.model_dump() for h in hits]}))
+            return
+        hits = searcher.search(query, top, mode)
+    if as_json:
+        click.echo(json.dumps([h.model_dump() for h in hits], indent=2))
+        return
+    for i, h in enumerate(hits, start=1):
+        where = f"p.{h.page}" if h.page else "abstract"
+        click.echo(f"{i:>2}. [{h.paper_id}] {h.title[:90]}  ({where}, "
+                   f"chars {h.char_start}-{h.char_end}, score {h.score:.4f})")
+        click.echo(f"    {' '.join(h.text.split())[:300]}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def library(settings: Settings, as_json: bool) -> None:
+    """What the library holds: counts by source, and every parse problem."""
+    with _store(settings) as store:
+        counts, by_source, problems = store.counts(), store.counts_by_source(), store.problems()
+    if as_json:
+        click.echo(json.dumps({"path": str(settings.db_path), **counts, "by_source": by_source,
+                               "problems": [p.model_dump() for p in problems]}, indent=2))
+        return
+    click.echo(f"library: {settings.db_path}")
+    for key, value in counts.items():
+        click.echo(f"  {key:<22}{value}")
+    for source, n in sorted(by_source.items()):
+        click.echo(f"  from {source:<17}{n}")
+    for p in problems:
+        click.echo(f"  problem: {p.paper_id or p.path} page {p.page or '-'}: {p.kind}: {p.detail}")
+
+
+def main() -> None:
+    cli(prog_name="synth")

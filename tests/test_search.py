@@ -1,0 +1,85 @@
+"""Hybrid search over a real library (500 cs.CL abstracts of March 2026) with the real model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from synth.embed import embed_missing
+from synth.errors import EmptyLibrary
+from synth.search import Searcher, fts_query, rrf, tokens
+from synth.snapshot import import_snapshot
+from synth.store import Store, open_store
+
+from .test_snapshot import CSCL_2026
+
+COMIC = "2603.11048v1"  # "COMIC: Agentic Sketch Comedy Generation"
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory, embedder) -> Store:
+    folder = tmp_path_factory.mktemp("lib")
+    subset = folder / "cscl-150.json"  # the first 150 papers keep the real model's work small
+    subset.write_text(json.dumps(json.loads(CSCL_2026.read_text())[:150]))
+    store = open_store(folder / "library.db")
+    import_snapshot(store, subset)
+    embed_missing(store, embedder)
+    yield store
+    store.close()
+
+
+def test_query_tokens_drop_stopwords_and_quote_for_fts() -> None:
+    assert tokens("How do LLM critics judge humor?") == ["llm", "critics", "judge", "humor"]
+    assert fts_query("humor of the humor") == '"humor"'
+
+
+def test_rrf_rewards_agreement() -> None:
+    fused = rrf([[1, 2, 3], [3, 1, 4]])
+    assert max(fused, key=fused.get) == 1 and fused[3] > fused[2]
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "lexical", "dense"])
+def test_each_mode_finds_the_paper_a_title_query_names(library: Store, embedder, mode: str) -> None:
+    hits = Searcher(library, embedder).search("agentic sketch comedy generation", 5, mode)
+    assert hits[0].paper_id == COMIC
+
+
+def test_dense_finds_a_paraphrase_with_no_shared_words(library: Store, embedder) -> None:
+    searcher = Searcher(library, embedder)
+    query = "funny videos produced automatically"
+    assert COMIC in [h.paper_id for h in searcher.search(query, 5, "dense")]
+    assert COMIC in [h.paper_id for h in searcher.search(query, 10, "hybrid")]
+
+
+def test_hits_carry_exact_spans_into_the_stored_full_text(library: Store, embedder) -> None:
+    hits = Searcher(library, embedder).search("retrieval augmented generation evaluation", 10)
+    assert len(hits) == 10
+    for hit in hits:
+        assert library.fulltext(hit.paper_id)[hit.char_start:hit.char_end] == hit.text
+        assert hit.paper_id.endswith(f"v{hit.version}") and hit.title and hit.score > 0
+
+
+def test_rank_bm25_backend_agrees_on_the_obvious_query(library: Store, embedder) -> None:
+    searcher = Searcher(library, embedder, lexical="rank-bm25")
+    assert searcher.search("agentic sketch comedy generation", 3, "lexical")[0].paper_id == COMIC
+
+
+def test_embeddings_are_computed_once_per_text_and_model(library: Store, embedder,
+                                                        tmp_path: Path) -> None:
+    assert embed_missing(library, embedder) == 0
+    grown = tmp_path / "cscl-160.json"  # the same 150 papers and 10 more
+    grown.write_text(json.dumps(json.loads(CSCL_2026.read_text())[:160]))
+    import_snapshot(library, grown)
+    new_passages = library.db.execute(
+        "SELECT COUNT(*) FROM passages WHERE paper_id IN (SELECT id FROM papers "
+        "WHERE rowid > 150)").fetchone()[0]
+    assert embed_missing(library, embedder) == new_passages > 0
+    import_snapshot(library, grown)
+    assert embed_missing(library, embedder) == 0
+
+
+def test_empty_library_says_how_to_ingest(tmp_path: Path, embedder) -> None:
+    with open_store(tmp_path / "lib.db") as store, pytest.raises(EmptyLibrary, match="synth ingest"):
+        Searcher(store, embedder)
