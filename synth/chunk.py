@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .models import Paper, Passage, ParsedText, passage_id
+from .models import Paper, ParsedText, Passage, passage_id
 
 MAX_CHARS = 1000
 

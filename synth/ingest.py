@@ -17,7 +17,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from .arxiv_source import ArxivSource, looks_like_arxiv_id, parse_arxiv_id
+from .arxiv_ids import looks_like_arxiv_id, parse_arxiv_id
+from .arxiv_source import ArxivSource
 from .chunk import metadata_text
 from .config import Settings
 from .errors import ArxivUnavailable, SourceError
@@ -114,7 +115,15 @@ def _ingest_one_arxiv(store: Store, source: ArxivSource, paper: Paper, report: I
                       with_pdf: bool) -> None:
     parsed = metadata_text(paper)
     if with_pdf:
-        pdf = source.download_pdf(paper)  # ArxivUnavailable propagates: the rest would fail too
+        try:
+            pdf = source.download_pdf(paper)
+        except ArxivUnavailable:
+            raise  # the rest would fail too; what is stored stays, a rerun resumes
+        except SourceError as err:
+            store.save_paper(paper, parsed)
+            report.added.append(paper.id)
+            report.failed.append(f"{paper.id}: PDF not read ({err}); stored its abstract only")
+            return
         data = pdf.read_bytes()
         from_pdf = parse_pdf(data, paper.id, str(pdf))
         if from_pdf.passages:
@@ -156,7 +165,6 @@ def ingest(store: Store, settings: Settings, items: list[str], *, query: str | N
     (:func:`synth.embed.embed_missing`) so callers choose when to load the model."""
     report = IngestReport()
     ids: list[str] = []
-    source: ArxivSource | None = None
     for item in items:
         path = Path(item)
         if path.is_dir():
@@ -174,13 +182,13 @@ def ingest(store: Store, settings: Settings, items: list[str], *, query: str | N
             report.failed.append(f"{item}: not a file, folder or arXiv id; "
                                  "give e.g. 2106.09685v2, papers.jsonl or a folder of PDFs")
     if ids or query:
-        source = ArxivSource(settings)
-        papers = resolve_arxiv_ids(store, source, ids, report) if ids else []
-        if query:
-            papers += source.search(query, max_results)
-        try:
-            ingest_arxiv(store, source, papers, report, with_pdf, progress)
-        except ArxivUnavailable:
-            log.info("arXiv became unreachable; %d papers stored before that", len(report.added))
-            raise
+        with ArxivSource(settings) as source:
+            papers = resolve_arxiv_ids(store, source, ids, report) if ids else []
+            if query:
+                papers += source.search(query, max_results)
+            try:
+                ingest_arxiv(store, source, papers, report, with_pdf, progress)
+            except ArxivUnavailable:
+                log.info("arXiv became unreachable; %d papers stored before it", len(report.added))
+                raise
     return report

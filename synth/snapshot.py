@@ -26,7 +26,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import IO
 
-from .arxiv_source import looks_like_arxiv_id, parse_arxiv_id
+from .arxiv_ids import looks_like_arxiv_id, parse_arxiv_id
 from .chunk import metadata_text
 from .errors import SnapshotError
 from .models import IngestReport, Paper, ParseProblem
