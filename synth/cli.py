@@ -162,6 +162,41 @@ def search(settings: Settings, query: str | None, top: int, queries_file, mode: 
 
 
 @cli.command()
+@click.argument("question")
+@click.option("--max-papers", type=click.IntRange(1, 100), default=5, show_default=True)
+@click.option("--source", type=click.Choice(["library", "arxiv", "both"]), default="both",
+              show_default=True, help="Where to look; 'both' falls back to the library when "
+              "arXiv cannot be reached.")
+@click.option("--json", "as_json", is_flag=True, help="The answer as JSON.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
+@click.pass_obj
+def ask(settings: Settings, question: str, max_papers: int, source: str, as_json: bool,
+        quiet: bool) -> None:
+    """Find the papers and passages that bear on QUESTION (retrieval stage of the pipeline:
+    claims are not yet extracted or verified)."""
+    from .ask import ask as run_ask
+    from .embed import load_embedder
+
+    with _store(settings) as store, progress_bars(quiet) as bars:
+        answer = run_ask(store, settings, load_embedder(settings.embed_model), question,
+                         source=source, max_papers=max_papers, progress=bars)  # type: ignore[arg-type]
+    if as_json:
+        click.echo(answer.model_dump_json(indent=2))
+        return
+    click.echo(f"# {question}\n")
+    for note in answer.notes:
+        click.echo(f"- {note}")
+    click.echo("- Evidence passages only: claim extraction and verification are not built yet, "
+               "so nothing below is a verified claim.\n")
+    for n, paper in enumerate(answer.papers, start=1):
+        click.echo(f"## {n}. {paper.title} [{paper.paper_id}]\n")
+        for h in paper.passages:
+            where = f"page {h.page}" if h.page else "abstract"
+            click.echo(f"> {' '.join(h.text.split())}\n\n"
+                       f"({paper.paper_id}, {where}, chars {h.char_start}-{h.char_end})\n")
+
+
+@cli.command()
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def library(settings: Settings, as_json: bool) -> None:

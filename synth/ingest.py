@@ -34,7 +34,7 @@ _ID_IN_TEXT = re.compile(r"arXiv[:\-_ ]?\s*((?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]
 _NEW_ID = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5}(?:v\d+)?)(?![\d])")
 
 
-def _no_progress(label: str, done: int, total: int | None) -> None:
+def no_progress(label: str, done: int, total: int | None) -> None:
     pass
 
 
@@ -160,7 +160,7 @@ def resolve_arxiv_ids(store: Store, source: ArxivSource | None, ids: list[str],
 
 def ingest(store: Store, settings: Settings, items: list[str], *, query: str | None = None,
            max_results: int = 10, with_pdf: bool = True,
-           progress: Progress = _no_progress) -> IngestReport:
+           progress: Progress = no_progress) -> IngestReport:
     """Ingest every item; returns the combined report. Embedding is a separate step
     (:func:`synth.embed.embed_missing`) so callers choose when to load the model."""
     report = IngestReport()

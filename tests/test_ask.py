@@ -1,0 +1,61 @@
+"""synth ask (retrieval stage): papers and passages for a question, arXiv or not."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from synth.ask import ask
+from synth.cli import cli
+from synth.config import load_settings
+from synth.errors import ArxivUnavailable, EmptyLibrary
+from synth.ingest import ingest
+from synth.store import open_store
+
+from .arxiv_server import serve_arxiv, unused_port
+from .conftest import PDFS
+
+QUESTION = "Can LLM agents search academic papers better than Google Scholar?"
+
+
+def down_settings(tmp_path):
+    return load_settings(env={}, home=tmp_path, arxiv_delay=0.01, arxiv_retries=1,
+                         arxiv_api_url=f"http://127.0.0.1:{unused_port()}/api/query")
+
+
+def test_ask_falls_back_to_the_library_when_arxiv_is_down(tmp_path, embedder) -> None:
+    settings = down_settings(tmp_path)
+    with open_store(settings.db_path) as store:
+        ingest(store, settings, [str(PDFS / "2501.10120v1.pdf"), str(PDFS / "1111.2011v2.pdf")])
+        answer = ask(store, settings, embedder, QUESTION, max_papers=2)
+    assert "arXiv could not be reached" in answer.notes[0] and not answer.verified
+    assert answer.papers[0].paper_id == "2501.10120v1"
+    assert all(h.paper_id == "2501.10120v1" and h.page for h in answer.papers[0].passages)
+    with open_store(settings.db_path) as store, pytest.raises(ArxivUnavailable):
+        ask(store, settings, embedder, QUESTION, source="arxiv")
+
+
+def test_ask_ingests_from_arxiv_then_answers(tmp_path, embedder) -> None:
+    with serve_arxiv() as server:
+        settings = load_settings(env={}, home=tmp_path, arxiv_delay=0.01,
+                                 arxiv_api_url=server.api_url, arxiv_pdf_url=server.pdf_url)
+        with open_store(settings.db_path) as store:
+            answer = ask(store, settings, embedder, "au:del_maestro AND ti:checkerboard",
+                         source="arxiv", max_papers=1)
+    assert answer.notes[0].startswith("arXiv: 1 new papers")
+    assert len(answer.papers) == 1 and answer.papers[0].passages
+
+
+def test_ask_on_empty_library_says_how_to_ingest(tmp_path, embedder) -> None:
+    with open_store(tmp_path / "lib.db") as store, pytest.raises(EmptyLibrary, match="synth ingest"):
+        ask(store, down_settings(tmp_path), embedder, QUESTION, source="library")
+
+
+def test_cli_ask_prints_sourced_passages_and_says_nothing_is_verified() -> None:
+    runner = CliRunner()
+    assert runner.invoke(cli, ["ingest", "-q", str(PDFS / "2501.10120v1.pdf")]).exit_code == 0
+    result = runner.invoke(cli, ["ask", "-q", "--source", "library", QUESTION])
+    assert result.exit_code == 0, result.output
+    assert "nothing below is a verified claim" in result.output
+    assert "## 1. PaSa: An LLM Agent for Comprehensive Academic Paper Search [2501.10120v1]" in result.output
+    assert "(2501.10120v1, page " in result.output
