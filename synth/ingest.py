@@ -76,9 +76,12 @@ def ingest_pdf_file(store: Store, path: Path, report: IngestReport) -> None:
     if not parsed.passages:
         _report_unreadable(store, path, parsed, report)
         return
-    base, version = parse_arxiv_id(arxiv_id) if arxiv_id else (paper_id, None)
-    paper = Paper(id=paper_id, base_id=base, version=version, source="pdf", pdf_sha256=sha,
-                  title=_pdf_title(first_page, path.stem), url=path.resolve().as_uri())
+    if stored:  # e.g. metadata from arXiv: keep it, and take the text from this PDF
+        paper = stored.model_copy(update={"pdf_sha256": sha})
+    else:
+        base, version = parse_arxiv_id(arxiv_id) if arxiv_id else (paper_id, None)
+        paper = Paper(id=paper_id, base_id=base, version=version, source="pdf", pdf_sha256=sha,
+                      title=_pdf_title(first_page, path.stem), url=path.resolve().as_uri())
     store.save_paper(paper, parsed)
     store.clear_path_problems(str(path))
     report.added.append(paper_id)
@@ -99,12 +102,17 @@ def pdf_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.suffix.lower() == ".pdf" and p.is_file())
 
 
+def _has_what_is_asked(store: Store, paper_id: str, with_pdf: bool) -> bool:
+    state = store.paper_state(paper_id)
+    return state is not None and (state[1] == "pdf" or not with_pdf)
+
+
 def ingest_arxiv(store: Store, source: ArxivSource, papers: list[Paper], report: IngestReport,
                  with_pdf: bool, progress: Progress) -> None:
     """Store arXiv papers, reading each one's PDF (downloaded once, cached) when asked."""
     for done, paper in enumerate(papers, start=1):
         state = store.paper_state(paper.id)
-        if state and (state[1] == "pdf" or not with_pdf) and state[0] == paper.record_sha():
+        if _has_what_is_asked(store, paper.id, with_pdf) and state[0] == paper.record_sha():
             report.unchanged.append(paper.id)
         else:
             _ingest_one_arxiv(store, source, paper, report, with_pdf)
@@ -131,31 +139,31 @@ def _ingest_one_arxiv(store: Store, source: ArxivSource, paper: Paper, report: I
             paper = paper.model_copy(update={"pdf_sha256": hashlib.sha256(data).hexdigest()})
         else:  # keep the abstract so the paper is still searchable, and say why
             parsed = parsed.model_copy(update={"problems": from_pdf.problems})
-            report.failed.append(f"{paper.id}: PDF unreadable ({from_pdf.problems[0].kind if from_pdf.problems else 'empty'}); "
-                                 "stored its abstract only")
+            kind = from_pdf.problems[0].kind if from_pdf.problems else "empty"
+            report.failed.append(f"{paper.id}: PDF unreadable ({kind}); stored its abstract only")
         report.problems += from_pdf.problems
     store.save_paper(paper, parsed)
     report.added.append(paper.id)
 
 
-def resolve_arxiv_ids(store: Store, source: ArxivSource | None, ids: list[str],
-                      report: IngestReport) -> list[Paper]:
-    """Metadata for the ids: versions already stored are taken from the store (no network)."""
-    papers, to_fetch = [], []
+def resolve_arxiv_ids(store: Store, source: ArxivSource, ids: list[str], report: IngestReport,
+                      with_pdf: bool) -> list[Paper]:
+    """Metadata for the ids to ingest. A version already stored from arXiv (with its PDF text
+    when that is asked for) is counted unchanged with no request; an id without a version
+    means the newest stored version, if any."""
+    to_fetch = []
     for raw in ids:
         base, version = parse_arxiv_id(raw)
         stored = store.get_paper(f"{base}v{version}") if version else store.latest_version(base)
-        if stored and stored.source == "arxiv" and store.paper_state(stored.id)[1] == "pdf":
+        if stored and stored.source == "arxiv" and _has_what_is_asked(store, stored.id, with_pdf):
             report.unchanged.append(stored.id)
         else:
             to_fetch.append(f"{base}v{version}" if version else base)
-    if to_fetch:
-        if source is None:
-            raise SourceError("arXiv ids given but no arXiv source configured")
-        found, missing = source.fetch(to_fetch)
-        papers += found
-        report.failed += [f"{m}: arXiv has no such paper; check the id" for m in missing]
-    return papers
+    if not to_fetch:
+        return []
+    found, missing = source.fetch(to_fetch)
+    report.failed += [f"{m}: arXiv has no such paper; check the id" for m in missing]
+    return found
 
 
 def ingest(store: Store, settings: Settings, items: list[str], *, query: str | None = None,
@@ -183,12 +191,8 @@ def ingest(store: Store, settings: Settings, items: list[str], *, query: str | N
                                  "give e.g. 2106.09685v2, papers.jsonl or a folder of PDFs")
     if ids or query:
         with ArxivSource(settings) as source:
-            papers = resolve_arxiv_ids(store, source, ids, report) if ids else []
+            papers = resolve_arxiv_ids(store, source, ids, report, with_pdf)
             if query:
                 papers += source.search(query, max_results)
-            try:
-                ingest_arxiv(store, source, papers, report, with_pdf, progress)
-            except ArxivUnavailable:
-                log.info("arXiv became unreachable; %d papers stored before it", len(report.added))
-                raise
+            ingest_arxiv(store, source, papers, report, with_pdf, progress)
     return report

@@ -98,3 +98,17 @@ def test_cli_query_ingest_against_loopback(server, tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["ingest", "1605.08386", "-q"], env=down)
     assert result.exit_code == 4 and result.output.startswith("error: arXiv did not answer")
     assert result.output.count("\n") == 1
+
+
+def test_metadata_only_then_local_pdf_keeps_arxiv_metadata(server, tmp_path, store) -> None:
+    from .conftest import PDFS
+
+    settings = settings_for(tmp_path, server.api_url, server.pdf_url)
+    assert ingest(store, settings, ["1111.2011v2"], with_pdf=False).added == ["1111.2011v2"]
+    seen = len(server.requests)
+    assert ingest(store, settings, ["1111.2011v2"], with_pdf=False).unchanged == ["1111.2011v2"]
+    assert len(server.requests) == seen and store.paper_state("1111.2011v2")[1] == "metadata"
+    assert ingest(store, settings, [str(PDFS / "1111.2011v2.pdf")]).added == ["1111.2011v2"]
+    paper = store.get_paper("1111.2011v2")
+    assert paper.source == "arxiv" and paper.authors and paper.pdf_sha256
+    assert paper.title.startswith("Quantum Criticality") and store.paper_state(paper.id)[1] == "pdf"
