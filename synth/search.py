@@ -56,10 +56,12 @@ class RankBM25Index:
         self.pks = np.array([pk for pk, _ in rows], dtype=np.int64)
         self.bm25 = BM25Okapi([tokens(text) for _, text in rows]) if rows else None
 
-    def top(self, query: str, limit: int) -> list[tuple[int, float]]:
+    def top(self, query: str, limit: int, allowed: set[int] | None = None) -> list[tuple[int, float]]:
         if self.bm25 is None:
             return []
         scores = self.bm25.get_scores(tokens(query))
+        if allowed is not None:
+            scores = np.where(np.isin(self.pks, list(allowed)), scores, 0.0)
         best = _top_indices(scores, limit)
         return [(int(self.pks[i]), float(scores[i])) for i in best if scores[i] > 0]
 
@@ -95,22 +97,30 @@ class Searcher:
         self.lexical = lexical
         self._bm25 = RankBM25Index(store) if lexical == "rank-bm25" else None
 
-    def lexical_top(self, query: str, limit: int = CANDIDATES) -> list[tuple[int, float]]:
+    def lexical_top(self, query: str, limit: int = CANDIDATES,
+                    allowed: set[int] | None = None) -> list[tuple[int, float]]:
         if self._bm25 is not None:
-            return self._bm25.top(query, limit)
-        return self.store.fts_search(fts_query(query), limit)
+            return self._bm25.top(query, limit, allowed)
+        return self.store.fts_search(fts_query(query), limit, allowed)
 
-    def dense_top(self, query: str, limit: int = CANDIDATES) -> list[tuple[int, float]]:
+    def dense_top(self, query: str, limit: int = CANDIDATES,
+                  allowed: set[int] | None = None) -> list[tuple[int, float]]:
         if len(self.pks) == 0:
             return []
         q = self.embedder.encode([query])[0]
         scores = self.matrix @ q
-        return [(int(self.pks[i]), float(scores[i])) for i in _top_indices(scores, limit)]
+        if allowed is not None:
+            scores = np.where(np.isin(self.pks, list(allowed)), scores, -np.inf)
+        return [(int(self.pks[i]), float(scores[i])) for i in _top_indices(scores, limit)
+                if np.isfinite(scores[i])]
 
-    def search(self, query: str, top: int = 10, mode: str = "hybrid") -> list[Hit]:
-        """Best ``top`` passages for ``query``; mode is hybrid, lexical or dense."""
-        lexical = [pk for pk, _ in self.lexical_top(query)] if mode != "dense" else []
-        dense = [pk for pk, _ in self.dense_top(query)] if mode != "lexical" else []
+    def search(self, query: str, top: int = 10, mode: str = "hybrid",
+               paper_ids: list[str] | None = None) -> list[Hit]:
+        """Best ``top`` passages for ``query``; mode is hybrid, lexical or dense. With
+        ``paper_ids``, only passages of those papers are ranked."""
+        allowed = self.store.passage_pks_for_papers(paper_ids) if paper_ids else None
+        lexical = [pk for pk, _ in self.lexical_top(query, allowed=allowed)] if mode != "dense" else []
+        dense = [pk for pk, _ in self.dense_top(query, allowed=allowed)] if mode != "lexical" else []
         fused = rrf([r for r in (lexical, dense) if r])
         best = sorted(fused, key=lambda pk: -fused[pk])[:top]
         rows = self.store.hits_rows(best)

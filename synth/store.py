@@ -191,6 +191,18 @@ class Store:
                 ({"sha": s, "model": model, "dim": int(v.shape[0]), "vector": v.tobytes()}
                  for s, v in zip(shas, vectors)), pk=("sha", "model"))
 
+    def embeddings_for(self, model: str, shas: list[str]) -> dict[str, np.ndarray]:
+        """Stored vectors of ``model`` for those of ``shas`` that have one."""
+        out: dict[str, np.ndarray] = {}
+        unique = list(dict.fromkeys(shas))
+        for i in range(0, len(unique), 500):
+            chunk = unique[i:i + 500]
+            rows = self.db.execute(
+                f"SELECT sha, vector FROM embeddings WHERE model = ? AND sha IN "
+                f"({','.join('?' * len(chunk))})", [model, *chunk])
+            out.update((sha, np.frombuffer(vec, dtype=np.float32)) for sha, vec in rows)
+        return out
+
     def embedding_matrix(self, model: str) -> tuple[np.ndarray, np.ndarray]:
         """(passage pks, float32 matrix) for every passage embedded with ``model``."""
         rows = self.db.execute(
@@ -202,13 +214,19 @@ class Store:
         matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32)
         return pks, matrix.reshape(len(rows), rows[0][2])
 
-    def fts_search(self, match: str, limit: int) -> list[tuple[int, float]]:
-        """(passage pk, bm25 score where higher is better) for an FTS5 MATCH expression."""
-        if not match:
+    def fts_search(self, match: str, limit: int,
+                   allowed: set[int] | None = None) -> list[tuple[int, float]]:
+        """(passage pk, bm25 score where higher is better) for an FTS5 MATCH expression,
+        optionally only among the ``allowed`` passage pks."""
+        if not match or allowed == set():
             return []
+        where, args = "", [match]
+        if allowed is not None:
+            where = f" AND rowid IN ({','.join('?' * len(allowed))})"
+            args += sorted(allowed)
         rows = self.db.execute(
-            "SELECT rowid, bm25(passages_fts) FROM passages_fts WHERE passages_fts MATCH ? "
-            "ORDER BY bm25(passages_fts) LIMIT ?", [match, limit]).fetchall()
+            "SELECT rowid, bm25(passages_fts) FROM passages_fts WHERE passages_fts MATCH ?"
+            f"{where} ORDER BY bm25(passages_fts) LIMIT ?", [*args, limit]).fetchall()
         return [(r[0], -r[1]) for r in rows]
 
     def passage_texts(self) -> list[tuple[int, str]]:
@@ -227,6 +245,8 @@ class Store:
         return {r[0]: dict(zip(cols, r)) for r in cur.fetchall()}
 
     def passage_pks_for_papers(self, paper_ids: list[str]) -> set[int]:
+        if not paper_ids:
+            return set()
         marks = ",".join("?" * len(paper_ids))
         return {r[0] for r in self.db.execute(
             f"SELECT pk FROM passages WHERE paper_id IN ({marks})", paper_ids)}

