@@ -149,10 +149,10 @@ def decide(claim: str, per_paper: dict[str, list[Evidence]], scorer: str, t: Thr
     return verdict
 
 
-def verify_claim(claim: str, searcher: Searcher, scorer: PairScorer, *,
-                 paper_ids: list[str] | None = None, source_paper_id: str | None = None,
-                 thresholds: Thresholds = Thresholds(), timings: Timings | None = None) -> Verdict:
-    """Verify one claim; see the module docstring for the steps."""
+def score_evidence(claim: str, searcher: Searcher, scorer: PairScorer, *,
+                   paper_ids: list[str] | None = None,
+                   timings: Timings | None = None) -> dict[str, list[Evidence]]:
+    """Steps 1 and 2: every sentence of the retrieved passages, scored, grouped by paper."""
     claim = check_claim(claim)
     start = time.perf_counter()
     hits = searcher.search(claim, top=30, paper_ids=paper_ids)
@@ -173,4 +173,12 @@ def verify_claim(claim: str, searcher: Searcher, scorer: PairScorer, *,
             quote=text, entailment=round(float(pe), 4),
             neutral=round(float(pn), 4), contradiction=round(float(pc), 4),
             similarity=round(float(sim), 4)))
-    return decide(claim, per_paper, scorer.name, thresholds, source_paper_id)
+    return per_paper
+
+
+def verify_claim(claim: str, searcher: Searcher, scorer: PairScorer, *,
+                 paper_ids: list[str] | None = None, source_paper_id: str | None = None,
+                 thresholds: Thresholds = Thresholds(), timings: Timings | None = None) -> Verdict:
+    """Verify one claim; see the module docstring for the steps."""
+    per_paper = score_evidence(claim, searcher, scorer, paper_ids=paper_ids, timings=timings)
+    return decide(check_claim(claim), per_paper, scorer.name, thresholds, source_paper_id)
