@@ -11,9 +11,11 @@ such records is accepted too (read whole, so meant for small files). An id that 
 taken as given, so other corpora in the same shape import too.
 
 A line that is not JSON or lacks an id or title is reported with its line number and skipped;
-the rest import. Records are written in batches, each one transaction; a record whose content
-hash is already stored is skipped, so re-importing an unchanged file only reads it, and an
-interrupted import resumes where it stopped.
+the rest import. Records are written in batches, each one transaction. The sha256 of every
+record imported is kept, so re-importing an unchanged file only reads and hashes it (no JSON
+parsing, no writes), and an interrupted import resumes where it stopped; a record repeated in
+a file (the same id twice) is imported in file order, the last one winning, and stays stable
+on re-import.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from typing import IO
 from .arxiv_ids import looks_like_arxiv_id, parse_arxiv_id
 from .chunk import metadata_text
 from .errors import SnapshotError
-from .models import IngestReport, Paper, ParseProblem
+from .models import IngestReport, Paper, ParseProblem, sha256_text
 from .store import Store
 
 BATCH = 500
@@ -117,59 +119,90 @@ def _records(lines: IO[str]) -> Iterator[tuple[int, str | dict]]:
     yield from enumerate(lines, start=2)
 
 
-def read_snapshot(path: Path) -> Iterator[Paper | ParseProblem]:
-    """Papers from a snapshot file, with a ParseProblem for each unusable line."""
+def _parse(number: int, raw: str | dict, path: Path) -> Paper | ParseProblem:
+    try:
+        rec = json.loads(raw) if isinstance(raw, str) else raw
+        if not isinstance(rec, dict):
+            raise ValueError("not a JSON object")
+        return record_to_paper(rec)
+    except ValueError as err:  # json.JSONDecodeError is a ValueError
+        return ParseProblem(path=str(path), kind="bad_record",
+                            detail=f"line {number}: {str(err).splitlines()[0][:200]}; "
+                                   "fix or remove the line and re-import")
+
+
+def _raw_records(path: Path) -> Iterator[tuple[int, str | dict]]:
     with _open(path) as lines:
         for number, raw in _records(lines):
-            if isinstance(raw, str) and not raw.strip():
-                continue
-            try:
-                rec = json.loads(raw) if isinstance(raw, str) else raw
-                if not isinstance(rec, dict):
-                    raise ValueError("not a JSON object")
-                yield record_to_paper(rec)
-            except ValueError as err:  # json.JSONDecodeError is a ValueError
-                yield ParseProblem(path=str(path), kind="bad_record",
-                                   detail=f"line {number}: {str(err).splitlines()[0][:200]}; "
-                                          "fix or remove the line and re-import")
+            if not isinstance(raw, str) or raw.strip():
+                yield number, raw
+
+
+def read_snapshot(path: Path) -> Iterator[Paper | ParseProblem]:
+    """Papers from a snapshot file, with a ParseProblem for each unusable line."""
+    for number, raw in _raw_records(path):
+        yield _parse(number, raw, path)
+
+
+def _raw_sha(raw: str | dict) -> str:
+    text = raw.strip() if isinstance(raw, str) else json.dumps(raw, sort_keys=True)
+    return sha256_text(text)
 
 
 def import_snapshot(store: Store, path: Path,
                     progress: Callable[[int], None] | None = None) -> IngestReport:
-    """Stream ``path`` into the store; returns what was added, unchanged and reported."""
+    """Stream ``path`` into the store; returns what was added, unchanged and reported.
+
+    A record whose exact text was imported before is skipped without parsing it (the fast
+    path of a re-import); a new text whose paper is stored with the same content is unchanged
+    too. Records are written :data:`BATCH` at a time, each batch one transaction."""
     if not path.is_file():
         raise SnapshotError(f"{path} is not a file", "give a JSON Lines snapshot file")
     report = IngestReport()
-    batch: dict[str, Paper] = {}
     store.clear_path_problems(str(path))
-    for item in read_snapshot(path):
-        if isinstance(item, ParseProblem):
-            report.problems.append(item)
-            report.failed.append(f"{path}: {item.detail}")
-            continue
-        batch[item.id] = item
+    batch: list[tuple[int, str | dict]] = []
+    for record in _raw_records(path):
+        batch.append(record)
         if len(batch) >= BATCH:
-            _write_batch(store, batch, report, progress)
-    _write_batch(store, batch, report, progress)
+            _import_batch(store, path, batch, report, progress)
+    _import_batch(store, path, batch, report, progress)
     store.add_problems(report.problems)
     return report
 
 
-def _write_batch(store: Store, batch: dict[str, Paper], report: IngestReport,
-                 progress: Callable[[int], None] | None) -> None:
-    if not batch:
-        return
-    stored = store.paper_states(batch)
+def _import_batch(store: Store, path: Path, batch: list[tuple[int, str | dict]],
+                  report: IngestReport, progress: Callable[[int], None] | None) -> None:
+    shas = [_raw_sha(raw) for _, raw in batch]
+    known = store.imported_records(shas)
+    papers: dict[str, Paper] = {}
+    seen: list[tuple[str, str]] = []
+    for (number, raw), sha in zip(batch, shas):
+        if sha in known:
+            report.unchanged.append(known[sha])
+            continue
+        item = _parse(number, raw, path)
+        if isinstance(item, ParseProblem):
+            report.problems.append(item)
+            report.failed.append(f"{path}: {item.detail}")
+            continue
+        papers[item.id] = item
+        seen.append((sha, item.id))
+    _write_papers(store, papers, seen, report)
+    if progress:
+        progress(len(batch))
+    batch.clear()
+
+
+def _write_papers(store: Store, papers: dict[str, Paper], seen: list[tuple[str, str]],
+                  report: IngestReport) -> None:
+    stored = store.paper_states(papers)
     new = []
-    for pid, paper in batch.items():
+    for pid, paper in papers.items():
         state = stored.get(pid)
         if state and (state[0] == paper.record_sha() or state[1] == "pdf"):
             report.unchanged.append(pid)  # same record, or the full text was read from a PDF
         else:
             new.append((paper, metadata_text(paper)))
             report.added.append(pid)
-    if new:
-        store.save_papers(new)
-    if progress:
-        progress(len(batch))
-    batch.clear()
+    if seen:
+        store.save_papers(new, imported=seen)

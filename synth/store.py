@@ -59,6 +59,12 @@ def m001_library(db: sqlite_utils.Database) -> None:
     db["parse_problems"].create_index(["path"])
 
 
+@migrations()
+def m002_imported_records(db: sqlite_utils.Database) -> None:
+    """sha256 of every snapshot record imported, so a re-import skips it unparsed."""
+    db["imported_records"].create({"sha": str, "paper_id": str}, pk="sha")
+
+
 class Store:
     """An open library. Use :func:`open_store`; close with :meth:`close` or a ``with`` block."""
 
@@ -133,11 +139,25 @@ class Store:
         with self.write() as db:
             self._save_paper(db, paper, parsed)
 
-    def save_papers(self, items: Iterable[tuple[Paper, ParsedText]]) -> None:
-        """Several papers in one transaction (snapshot imports write in batches)."""
+    def save_papers(self, items: Iterable[tuple[Paper, ParsedText]],
+                    imported: Iterable[tuple[str, str]] = ()) -> None:
+        """Several papers in one transaction (snapshot imports write in batches), with the
+        (record sha256, paper id) of the snapshot records they came from."""
         with self.write() as db:
             for paper, parsed in items:
                 self._save_paper(db, paper, parsed)
+            db["imported_records"].upsert_all(
+                ({"sha": sha, "paper_id": pid} for sha, pid in imported), pk="sha")
+
+    def imported_records(self, shas: list[str]) -> dict[str, str]:
+        """record sha256 -> paper id, for those of ``shas`` imported before."""
+        out: dict[str, str] = {}
+        for i in range(0, len(shas), 500):
+            chunk = shas[i:i + 500]
+            out.update(self.db.execute(
+                f"SELECT sha, paper_id FROM imported_records WHERE sha IN "
+                f"({','.join('?' * len(chunk))})", chunk).fetchall())
+        return out
 
     def _save_paper(self, db: sqlite_utils.Database, paper: Paper, parsed: ParsedText) -> None:
         row = paper.model_dump()

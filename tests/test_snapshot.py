@@ -118,3 +118,15 @@ def test_gzip_snapshot_streams(tmp_path: Path) -> None:
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     with open_store(tmp_path / "lib.db") as store, pytest.raises(SnapshotError, match="not a file"):
         import_snapshot(store, tmp_path / "nope.jsonl")
+
+
+def test_repeated_id_in_one_file_is_stable_on_reimport(tmp_path: Path) -> None:
+    first = {"id": "doc-1", "title": "T", "abstract": "First text."}
+    f = tmp_path / "dupes.jsonl"
+    f.write_text(json.dumps(first) + "\n" + json.dumps({**first, "abstract": "Second text."}) + "\n")
+    with open_store(tmp_path / "lib.db") as store:
+        import_snapshot(store, f)
+        assert "Second text." in store.fulltext("doc-1")  # file order: the last one wins
+        again = import_snapshot(store, f)
+        assert not again.added and again.unchanged == ["doc-1", "doc-1"]
+        assert "Second text." in store.fulltext("doc-1")

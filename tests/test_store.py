@@ -40,7 +40,24 @@ def test_store_uses_wal_busy_timeout_and_migrates_once(tmp_path: Path) -> None:
         assert store.db.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
     with open_store(tmp_path / "lib.db") as store:  # reopening applies nothing twice
         names = [r[0] for r in store.db.execute("SELECT name FROM _sqlite_migrations")]
-        assert names == ["m001_library"]
+        assert names == ["m001_library", "m002_imported_records"]
+
+
+def test_library_made_by_an_older_synth_is_migrated_with_its_data(tmp_path: Path) -> None:
+    import sqlite_utils
+
+    from synth.chunk import metadata_text
+    from synth.models import Paper
+    from synth.store import migrations
+
+    db = sqlite_utils.Database(tmp_path / "lib.db")
+    migrations.apply(db, stop_before="m002_imported_records")
+    db.close()
+    paper = Paper(id="doc-1", base_id="doc-1", title="An old paper", source="snapshot")
+    with open_store(tmp_path / "lib.db") as store:
+        assert "imported_records" in store.db.table_names()
+        store.save_paper(paper, metadata_text(paper))
+        assert store.get_paper("doc-1").title == "An old paper"
 
 
 def test_two_processes_ingest_into_one_library(tmp_path: Path) -> None:
