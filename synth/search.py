@@ -12,7 +12,9 @@ Dense: cosine similarity (dot product of unit vectors) between the query and eve
 embedding of the configured model, held as one float32 matrix per searcher.
 
 Fusion: reciprocal rank fusion, ``sum 1 / (RRF_K + rank)`` over the two candidate lists of
-``CANDIDATES`` each; RRF needs no score calibration between BM25 and cosine.
+``CANDIDATES`` each; RRF needs no score calibration between BM25 and cosine. ``RRF_K = 5``
+rather than the customary 60: on SciFact (bench/fusion_scifact.py, tuned on half the claims,
+checked on the other half) k=5 gave held-out nDCG@10 0.729 against 0.718 for k=60.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from .errors import EmptyLibrary
 from .models import Hit
 from .store import Store
 
-RRF_K = 60
+RRF_K = 5
 CANDIDATES = 100
 _WORD = re.compile(r"[A-Za-z0-9]+")
 STOPWORDS = frozenset("""a an and are as at be been by can could did do does for from had has have
