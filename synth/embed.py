@@ -102,7 +102,8 @@ def embed_missing(store: Store, embedder: Embedder,
     """Embed every passage text that has no vector for this model yet; returns how many.
 
     Work is saved batch by batch, so a killed run keeps what it finished."""
-    todo = store.passages_without_embedding(embedder.name)
+    # Similar lengths batch together, so less padding: 1.18x faster (bench/embed_batching.py).
+    todo = sorted(store.passages_without_embedding(embedder.name), key=lambda row: len(row[1]))
     for i in range(0, len(todo), BATCH):
         batch = todo[i:i + BATCH]
         vectors = embedder.encode([text for _, text in batch])
