@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from synth.embed import embed_missing
@@ -83,3 +84,11 @@ def test_embeddings_are_computed_once_per_text_and_model(library: Store, embedde
 def test_empty_library_says_how_to_ingest(tmp_path: Path, embedder) -> None:
     with open_store(tmp_path / "lib.db") as store, pytest.raises(EmptyLibrary, match="synth ingest"):
         Searcher(store, embedder)
+
+
+def test_rank_bm25_postings_give_bm25okapi_scores(library: Store) -> None:
+    from synth.search import RankBM25Index
+
+    index = RankBM25Index(library)
+    for query in ("agentic sketch comedy generation", "retrieval augmented generation evaluation"):
+        assert np.allclose(index.scores(tokens(query)), index.bm25.get_scores(tokens(query)))
