@@ -11,7 +11,8 @@
     ├── SnapshotError           a snapshot file cannot be read at all (bad lines are only reported)
     ├── ParseError              a PDF cannot be turned into passages (also stored as a parse problem)
     ├── EmptyLibrary            search or ask on a library with nothing in it
-    └── ModelError              an embedding model cannot be loaded
+    ├── ModelError              an embedding or verification model cannot be loaded or used
+    └── InvalidClaim            a claim to verify is empty or too long
 
 Each error carries ``exit_code`` so scripts can tell classes of failure apart.
 """
@@ -75,3 +76,7 @@ class EmptyLibrary(SynthError):
 
 class ModelError(SynthError):
     exit_code = 8
+
+
+class InvalidClaim(SynthError):
+    exit_code = 9

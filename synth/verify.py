@@ -24,7 +24,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from .chunk import sentence_spans
-from .errors import SynthError
+from .errors import InvalidClaim
 from .models import Hit
 from .nli import PairScorer
 from .search import Searcher
@@ -36,10 +36,6 @@ MAX_CLAIM_CHARS = 1000
 # A sentence whose embedding is this far from the claim's does not bear on it, whatever the
 # scorer says (on SciFact train, 97% of gold rationale sentences are above it).
 MIN_SIMILARITY = 0.25
-
-
-class InvalidClaim(SynthError):
-    exit_code = 9
 
 
 class Evidence(BaseModel):

@@ -13,13 +13,13 @@ from click.testing import CliRunner
 from synth.cli import cli
 from synth.config import load_settings
 from synth.embed import CachedEmbedder, embed_missing
-from synth.errors import ModelError
+from synth.errors import InvalidClaim, ModelError
 from synth.evaluate import eval_scifact, expected_calibration_error, f1_scores
 from synth.ingest import ingest
 from synth.nli import label_order, load_scorer
 from synth.search import Searcher
 from synth.store import open_store
-from synth.verify import Evidence, InvalidClaim, Thresholds, decide, verify_claim
+from synth.verify import Evidence, Thresholds, decide, verify_claim
 
 from .conftest import DATA, PDFS
 
