@@ -4,7 +4,8 @@ Library: the 5,183 SciFact abstracts (corpus.jsonl), imported with ``import_snap
 embedded with the default model. Queries: the 809 train claims. Relevant documents:
 
 * ``cited``: each claim's ``cited_doc_ids`` (all 809 claims; the primary figure). This is
-  also how BEIR builds its SciFact qrels (train: 809 queries, 919 qrels = these pairs);
+  the BEIR-comparable one: BEIR's SciFact test set holds all 300 dev claims, NOT-ENOUGH-INFO
+  ones included, which have no evidence, so its qrels are the cited documents;
 * ``evidence``: only the documents in ``evidence`` (the 505 claims that have any), a
   stricter variant that drops the NOT-ENOUGH-INFO claims.
 
@@ -96,7 +97,7 @@ def evaluate(name: str, searcher: Searcher, mode: str, claims: list[Claim], top:
 def print_table(rows: list[Row], n_claims: int, n_ev: int) -> None:
     print(f"\n{'run':<24}{'nDCG@10':>9}{'R@10':>8}{'nDCG@10':>10}{'R@10':>8}{'q/s':>8}"
           f"{'<10 docs':>10}")
-    print(f"{'':<24}{f'cited, {n_claims} claims':>17}{f'evidence, {n_ev} claims':>18}")
+    print(f"{'':<24}{f'cited, {n_claims} claims':>17} {f'evidence, {n_ev} claims':>17}")
     for r in rows:
         print(f"{r.name:<24}{r.ndcg:>9.3f}{r.recall:>8.3f}{r.ndcg_ev:>10.3f}"
               f"{r.recall_ev:>8.3f}{r.qps:>8.1f}{r.short:>10}")
