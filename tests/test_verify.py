@@ -140,3 +140,21 @@ def test_eval_scifact_on_a_small_slice(tmp_path: Path, embedder) -> None:
     assert report.retrieval_recall_top3 > 0.5  # the cited documents are in this small library
     for value in (report.macro_f1, report.abstract_label_f1, report.ece):
         assert 0 <= value <= 1
+
+
+def test_cli_verify_prints_evidence_and_claims_file_gives_json_lines(tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(cli, ["ingest", "-q", str(PDFS / "2501.10120v1.pdf")]).exit_code == 0
+    result = runner.invoke(cli, ["verify", "PaSa outperforms Google Scholar in recall."])
+    assert result.exit_code == 0, result.output
+    assert result.output.split()[0] in ("supported", "contradicted", "insufficient")
+    assert "[2501.10120v1] page " in result.output
+    claims = tmp_path / "claims.txt"
+    claims.write_text("PaSa outperforms Google Scholar in recall.\n\nPaSa is trained on synthetic data.\n")
+    lines = runner.invoke(cli, ["verify", "--claims", str(claims)]).output.splitlines()
+    verdicts = [json.loads(line) for line in lines]
+    assert [v["claim"] for v in verdicts] == ["PaSa outperforms Google Scholar in recall.",
+                                              "PaSa is trained on synthetic data."]
+    assert all(v["evidence"][0]["paper_id"] == "2501.10120v1" for v in verdicts)
+    bad = runner.invoke(cli, ["verify", "   "])
+    assert bad.exit_code == 9 and bad.output.startswith("error: the claim is empty")
