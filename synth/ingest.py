@@ -102,8 +102,8 @@ def pdf_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.suffix.lower() == ".pdf" and p.is_file())
 
 
-def _has_what_is_asked(store: Store, paper_id: str, with_pdf: bool) -> bool:
-    state = store.paper_state(paper_id)
+def _has_what_is_asked(state: tuple[str, str] | None, with_pdf: bool) -> bool:
+    """A stored paper's (record sha, text kind) holds what this ingest asks for."""
     return state is not None and (state[1] == "pdf" or not with_pdf)
 
 
@@ -112,7 +112,7 @@ def ingest_arxiv(store: Store, source: ArxivSource, papers: list[Paper], report:
     """Store arXiv papers, reading each one's PDF (downloaded once, cached) when asked."""
     for done, paper in enumerate(papers, start=1):
         state = store.paper_state(paper.id)
-        if _has_what_is_asked(store, paper.id, with_pdf) and state[0] == paper.record_sha():
+        if _has_what_is_asked(state, with_pdf) and state[0] == paper.record_sha():
             report.unchanged.append(paper.id)
         else:
             _ingest_one_arxiv(store, source, paper, report, with_pdf)
@@ -155,7 +155,8 @@ def resolve_arxiv_ids(store: Store, source: ArxivSource, ids: list[str], report:
     for raw in ids:
         base, version = parse_arxiv_id(raw)
         stored = store.get_paper(f"{base}v{version}") if version else store.latest_version(base)
-        if stored and stored.source == "arxiv" and _has_what_is_asked(store, stored.id, with_pdf):
+        if (stored and stored.source == "arxiv"
+                and _has_what_is_asked(store.paper_state(stored.id), with_pdf)):
             report.unchanged.append(stored.id)
         else:
             to_fetch.append(f"{base}v{version}" if version else base)
