@@ -13,6 +13,9 @@ ID_HINT = "an arXiv id looks like 2106.09685, 2106.09685v2, arXiv:2106.09685 or 
 _NEW_ID = r"\d{4}\.\d{4,5}"
 _OLD_ID = r"[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7}"
 _ID_RE = re.compile(rf"(?P<base>{_NEW_ID}|{_OLD_ID})(?:v(?P<version>[1-9]\d{{0,3}}))?", re.ASCII)
+# An id with an optional version, for finding ids inside other text (file names, PDF stamps).
+ID_PATTERN = rf"(?:{_NEW_ID}|{_OLD_ID})(?:v[1-9]\d{{0,3}})?"
+NEW_ID_PATTERN = rf"{_NEW_ID}(?:v[1-9]\d{{0,3}})?"
 _URL_RE = re.compile(r"https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/(?P<id>[\w./-]+?)(?:\.pdf)?/?",
                      re.ASCII)
 
@@ -45,10 +48,14 @@ def looks_like_arxiv_id(text: str) -> bool:
     return True
 
 
+def versioned_id(base: str, version: int | None) -> str:
+    """``2106.09685`` and 2 -> ``2106.09685v2``; without a version, the base id."""
+    return f"{base}v{version}" if version else base
+
+
 def canonical_id(text: str) -> str:
     """An id in any accepted form (``arXiv:``, URL) as arXiv writes it: ``2106.09685v2``."""
-    base, version = parse_arxiv_id(text)
-    return f"{base}v{version}" if version else base
+    return versioned_id(*parse_arxiv_id(text))
 
 
 def pdf_cache_path(pdf_dir: Path, paper_id: str) -> Path:

@@ -81,6 +81,11 @@ def _store(settings: Settings) -> Store:
     return open_store(settings.db_path)
 
 
+def _where(page: int | None) -> str:
+    """Where a passage sits: its PDF page, or the abstract (metadata text has no page)."""
+    return f"page {page}" if page else "abstract"
+
+
 @cli.command()
 @click.argument("sources", nargs=-1)
 @click.option("--query", help="Also search arXiv for this text and ingest the results.")
@@ -155,8 +160,7 @@ def search(settings: Settings, query: str | None, top: int, queries_file, mode: 
         click.echo(json.dumps([h.model_dump() for h in hits], indent=2))
         return
     for i, h in enumerate(hits, start=1):
-        where = f"p.{h.page}" if h.page else "abstract"
-        click.echo(f"{i:>2}. [{h.paper_id}] {h.title[:90]}  ({where}, "
+        click.echo(f"{i:>2}. [{h.paper_id}] {h.title[:90]}  ({_where(h.page)}, "
                    f"chars {h.char_start}-{h.char_end}, score {h.score:.4f})")
         click.echo(f"    {' '.join(h.text.split())[:300]}")
 
@@ -186,14 +190,13 @@ def ask(settings: Settings, question: str, max_papers: int, source: str, as_json
     click.echo(f"# {question}\n")
     for note in answer.notes:
         click.echo(f"- {note}")
-    click.echo("- Evidence passages only: claim extraction and verification are not built yet, "
+    click.echo("- Evidence passages only: this command does not yet extract or verify claims, "
                "so nothing below is a verified claim.\n")
     for n, paper in enumerate(answer.papers, start=1):
         click.echo(f"## {n}. {paper.title} [{paper.paper_id}]\n")
         for h in paper.passages:
-            where = f"page {h.page}" if h.page else "abstract"
             click.echo(f"> {' '.join(h.text.split())}\n\n"
-                       f"({paper.paper_id}, {where}, chars {h.char_start}-{h.char_end})\n")
+                       f"({paper.paper_id}, {_where(h.page)}, chars {h.char_start}-{h.char_end})\n")
 
 
 @cli.command()
@@ -226,8 +229,7 @@ def verify(settings: Settings, claim: str | None, claims_file, papers: str | Non
         return
     click.echo(f"{verdict.label} (confidence {verdict.confidence:.2f}, scorer {verdict.scorer})")
     for e in verdict.evidence:
-        where = f"page {e.page}" if e.page else "abstract"
-        click.echo(f"  {e.verdict:<12} [{e.paper_id}] {where}, chars {e.char_start}-{e.char_end}"
+        click.echo(f"  {e.verdict:<12} [{e.paper_id}] {_where(e.page)}, chars {e.char_start}-{e.char_end}"
                    f"  entail {e.entailment:.2f} contradict {e.contradiction:.2f}")
         click.echo(f"    \"{e.quote}\"")
 

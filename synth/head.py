@@ -18,6 +18,7 @@ import numpy as np
 
 from .embed import Embedder, load_embedder
 from .errors import ModelError
+from .nli import softmax
 from .search import tokens
 
 HEAD_PATH = Path(__file__).with_name("data") / "verifier_head.json"
@@ -95,7 +96,4 @@ class HeadScorer:
         if not pairs:
             return np.zeros((0, 3), dtype=np.float32)
         x = (embed_pair_features(self.embedder, pairs) - self.mean) / self.scale
-        logits = x @ self.weights + self.bias
-        z = logits - logits.max(axis=1, keepdims=True)
-        p = np.exp(z)
-        return (p / p.sum(axis=1, keepdims=True)).astype(np.float32)
+        return softmax(x @ self.weights + self.bias).astype(np.float32)

@@ -17,7 +17,14 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from .arxiv_ids import looks_like_arxiv_id, parse_arxiv_id
+from .arxiv_ids import (
+    ID_PATTERN,
+    NEW_ID_PATTERN,
+    canonical_id,
+    looks_like_arxiv_id,
+    parse_arxiv_id,
+    versioned_id,
+)
 from .arxiv_source import ArxivSource
 from .chunk import metadata_text
 from .config import Settings
@@ -29,9 +36,8 @@ from .store import Store
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int | None], None]
-_ID_IN_TEXT = re.compile(r"arXiv[:\-_ ]?\s*((?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?)",
-                         re.IGNORECASE)
-_NEW_ID = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5}(?:v\d+)?)(?![\d])")
+_ID_IN_TEXT = re.compile(rf"arXiv[:\-_ ]?\s*({ID_PATTERN})", re.IGNORECASE)
+_NEW_ID = re.compile(rf"(?<![\d.])({NEW_ID_PATTERN})(?!\d)")
 
 
 def no_progress(label: str, done: int, total: int | None) -> None:
@@ -44,8 +50,7 @@ def arxiv_id_for_pdf(path: Path, first_page: str) -> str | None:
                   _ID_IN_TEXT.search(first_page))  # on the page only a stamp counts
     for m in candidates:
         if m and looks_like_arxiv_id(m.group(1)):
-            base, version = parse_arxiv_id(m.group(1))
-            return f"{base}v{version}" if version else base
+            return canonical_id(m.group(1))
     return None
 
 
@@ -154,12 +159,12 @@ def resolve_arxiv_ids(store: Store, source: ArxivSource, ids: list[str], report:
     to_fetch = []
     for raw in ids:
         base, version = parse_arxiv_id(raw)
-        stored = store.get_paper(f"{base}v{version}") if version else store.latest_version(base)
+        stored = store.get_paper(versioned_id(base, version)) if version else store.latest_version(base)
         if (stored and stored.source == "arxiv"
                 and _has_what_is_asked(store.paper_state(stored.id), with_pdf)):
             report.unchanged.append(stored.id)
         else:
-            to_fetch.append(f"{base}v{version}" if version else base)
+            to_fetch.append(versioned_id(base, version))
     if not to_fetch:
         return []
     found, missing = source.fetch(to_fetch)

@@ -93,11 +93,17 @@ class RankBM25Index:
     def top(self, query: str, limit: int, allowed: set[int] | None = None) -> list[tuple[int, float]]:
         if self.bm25 is None:
             return []
-        scores = self.scores(tokens(query))
-        if allowed is not None:
-            scores = np.where(np.isin(self.pks, list(allowed)), scores, 0.0)
+        scores = _only(allowed, self.pks, self.scores(tokens(query)), 0.0)
         best = _top_indices(scores, limit)
         return [(int(self.pks[i]), float(scores[i])) for i in best if scores[i] > 0]
+
+
+def _only(allowed: set[int] | None, pks: np.ndarray, scores: np.ndarray,
+          floor: float) -> np.ndarray:
+    """``scores`` with every passage outside ``allowed`` (when given) set to ``floor``."""
+    if allowed is None:
+        return scores
+    return np.where(np.isin(pks, list(allowed)), scores, floor)
 
 
 def _top_indices(scores: np.ndarray, limit: int) -> np.ndarray:
@@ -128,7 +134,6 @@ class Searcher:
         self.embedder = embedder
         embed_missing(store, embedder, progress)
         self.pks, self.matrix = store.embedding_matrix(embedder.name)
-        self.lexical = lexical
         self._bm25 = RankBM25Index(store) if lexical == "rank-bm25" else None
 
     def lexical_top(self, query: str, limit: int = CANDIDATES,
@@ -142,9 +147,7 @@ class Searcher:
         if len(self.pks) == 0:
             return []
         q = self.embedder.encode([query])[0]
-        scores = self.matrix @ q
-        if allowed is not None:
-            scores = np.where(np.isin(self.pks, list(allowed)), scores, -np.inf)
+        scores = _only(allowed, self.pks, self.matrix @ q, -np.inf)
         return [(int(self.pks[i]), float(scores[i])) for i in _top_indices(scores, limit)
                 if np.isfinite(scores[i])]
 

@@ -28,7 +28,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import IO
 
-from .arxiv_ids import looks_like_arxiv_id, parse_arxiv_id
+from .arxiv_ids import looks_like_arxiv_id, parse_arxiv_id, versioned_id
 from .chunk import metadata_text
 from .errors import SnapshotError
 from .models import IngestReport, Paper, ParseProblem, sha256_text
@@ -91,7 +91,7 @@ def record_to_paper(rec: dict) -> Paper:
     first = _date(versions[0].get("created")) if versions else None
     year = rec.get("year")
     return Paper(
-        id=f"{base}v{version}" if version else base, base_id=base, version=version, title=title,
+        id=versioned_id(base, version), base_id=base, version=version, title=title,
         authors=_authors(rec), abstract=" ".join(str(abstract).split()),
         published=first or (f"{int(year):04d}" if str(year or "").isdigit() else None),
         updated=_date(rec.get("update_date")) or (_date(versions[-1].get("created"))

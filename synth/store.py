@@ -106,16 +106,18 @@ class Store:
                               [paper_id]).fetchone()
         return (row[0], row[1]) if row else None
 
+    def _select_in(self, sql: str, keys: Iterable[str], *args: object) -> Iterator[tuple]:
+        """Rows of ``sql``, whose ``{marks}`` stands for the keys, run over the distinct keys
+        500 at a time (SQLite bounds the number of parameters); ``args`` come first."""
+        unique = list(dict.fromkeys(keys))
+        for i in range(0, len(unique), 500):
+            chunk = unique[i:i + 500]
+            yield from self.db.execute(sql.format(marks=",".join("?" * len(chunk))),
+                                       [*args, *chunk])
+
     def paper_states(self, paper_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
-        ids = list(paper_ids)
-        out: dict[str, tuple[str, str]] = {}
-        for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
-            marks = ",".join("?" * len(chunk))
-            for pid, sha, kind in self.db.execute(
-                    f"SELECT id, record_sha, fulltext_kind FROM papers WHERE id IN ({marks})", chunk):
-                out[pid] = (sha, kind)
-        return out
+        return {pid: (sha, kind) for pid, sha, kind in self._select_in(
+            "SELECT id, record_sha, fulltext_kind FROM papers WHERE id IN ({marks})", paper_ids)}
 
     def get_paper(self, paper_id: str) -> Paper | None:
         row = self.db.execute("SELECT * FROM papers WHERE id = ?", [paper_id]).fetchone()
@@ -151,13 +153,8 @@ class Store:
 
     def imported_records(self, shas: list[str]) -> dict[str, str]:
         """record sha256 -> paper id, for those of ``shas`` imported before."""
-        out: dict[str, str] = {}
-        for i in range(0, len(shas), 500):
-            chunk = shas[i:i + 500]
-            out.update(self.db.execute(
-                f"SELECT sha, paper_id FROM imported_records WHERE sha IN "
-                f"({','.join('?' * len(chunk))})", chunk).fetchall())
-        return out
+        return dict(self._select_in(
+            "SELECT sha, paper_id FROM imported_records WHERE sha IN ({marks})", shas))
 
     def _save_paper(self, db: sqlite_utils.Database, paper: Paper, parsed: ParsedText) -> None:
         row = paper.model_dump()
@@ -213,15 +210,8 @@ class Store:
 
     def embeddings_for(self, model: str, shas: list[str]) -> dict[str, np.ndarray]:
         """Stored vectors of ``model`` for those of ``shas`` that have one."""
-        out: dict[str, np.ndarray] = {}
-        unique = list(dict.fromkeys(shas))
-        for i in range(0, len(unique), 500):
-            chunk = unique[i:i + 500]
-            rows = self.db.execute(
-                f"SELECT sha, vector FROM embeddings WHERE model = ? AND sha IN "
-                f"({','.join('?' * len(chunk))})", [model, *chunk])
-            out.update((sha, np.frombuffer(vec, dtype=np.float32)) for sha, vec in rows)
-        return out
+        return {sha: np.frombuffer(vec, dtype=np.float32) for sha, vec in self._select_in(
+            "SELECT sha, vector FROM embeddings WHERE model = ? AND sha IN ({marks})", shas, model)}
 
     def embedding_matrix(self, model: str) -> tuple[np.ndarray, np.ndarray]:
         """(passage pks, float32 matrix) for every passage embedded with ``model``."""

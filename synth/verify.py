@@ -5,10 +5,12 @@
 2. Score: cut those passages into sentences (each keeps its span in the paper's full text) and
    score every (claim, sentence) pair with the :mod:`synth.nli` scorer.
 3. Decide, per paper, among its sentences similar enough to the claim to bear on it
-   (cosine >= ``MIN_SIMILARITY``; none: insufficient): contradicted if its best contradiction probability clears
-   ``contradict`` and beats its best entailment; supported if its best entailment clears
-   ``support``; else insufficient. The claim takes the most confident non-insufficient paper
-   verdict, else insufficient. Thresholds come from the scorer's calibration record.
+   (cosine >= ``MIN_SIMILARITY``; none: insufficient): contradicted if its best
+   contradiction probability clears ``contradict`` and beats its best entailment;
+   supported if its best entailment clears ``support``; else insufficient. The claim takes
+   the most confident non-insufficient paper verdict, else insufficient. The thresholds are
+   :class:`Thresholds` (0.5 each unless a caller passes others); confidence is the deciding
+   probability and is not calibrated yet.
 
 When the claim came from a paper (``source_paper_id``), that paper's own verdict is reported as
 ``grounded`` and the verdicts of the other papers as ``independent`` (corroborated / contested),
