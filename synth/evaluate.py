@@ -25,11 +25,12 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel
 
+from .decide import Decider
 from .nli import PairScorer
 from .search import Searcher
 from .snapshot import import_snapshot
 from .store import Store
-from .verify import Thresholds, Timings, Verdict, verify_claim
+from .verify import Timings, Verdict, verify_claim
 
 TO_SCIFACT = {"supported": "SUPPORT", "contradicted": "CONTRADICT", "insufficient": "NEI"}
 CLASSES = ("SUPPORT", "CONTRADICT", "NEI")
@@ -95,7 +96,7 @@ def load_claims(path: Path, limit: int | None = None) -> list[dict]:
 
 def eval_scifact(store: Store, searcher_for: Callable[[], Searcher], scorer: PairScorer,
                  corpus: Path, claims_path: Path, *, limit: int | None = None,
-                 thresholds: Thresholds | None = None,
+                 decider: Decider | None = None,
                  progress: Callable[[int, int], None] | None = None) -> EvalReport:
     import_snapshot(store, corpus)
     searcher = searcher_for()
@@ -105,17 +106,23 @@ def eval_scifact(store: Store, searcher_for: Callable[[], Searcher], scorer: Pai
     verdicts = []
     for i, claim in enumerate(claims, start=1):
         verdicts.append(verify_claim(claim["claim"], searcher, scorer, timings=timings,
-                                     thresholds=thresholds or Thresholds()))
+                                     decider=decider))
         if progress:
             progress(i, len(claims))
     seconds = time.perf_counter() - start
+    return report(claims, verdicts, scorer.name, seconds, timings)
+
+
+def report(claims: list[dict], verdicts: list[Verdict], scorer: str, seconds: float,
+           timings: Timings) -> EvalReport:
+    """The metrics of the module docstring for verdicts of labelled claims."""
     gold = [gold_label(c) for c in claims]
     pred = [TO_SCIFACT[v.label] for v in verdicts]
     by_class = f1_scores(gold, pred)
     with_evidence = [(c, v) for c, v in zip(claims, verdicts) if c.get("evidence")]
     found = sum(any(e.paper_id in c["evidence"] for e in v.evidence) for c, v in with_evidence)
     return EvalReport(
-        claims=len(claims), scorer=scorer.name,
+        claims=len(claims), scorer=scorer,
         macro_f1=round(sum(by_class.values()) / 3, 4),
         f1_by_class={k: round(v, 4) for k, v in by_class.items()},
         abstract_label_f1=round(abstract_label_f1(claims, verdicts), 4),

@@ -96,6 +96,8 @@ class Hit(BaseModel):
     score: float = Field(description="fused score (reciprocal rank fusion), higher is better")
     lexical_rank: int | None = None
     dense_rank: int | None = None
+    similarity: float | None = Field(None, description="cosine of query and passage embeddings "
+                                     "(unit vectors), whatever the mode")
 
 
 class IngestReport(BaseModel):

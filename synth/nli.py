@@ -3,10 +3,15 @@ entailment, neutral and contradiction, one row per pair, columns in :data:`LABEL
 
 Backends, chosen by name with :func:`load_scorer` (setting ``verify_model``):
 
-* ``synth-head`` (default): a small logistic head shipped in this package
-  (``synth/data/verifier_head.json``) over features of the shipped MiniLM embeddings and of the
-  words of the pair. Trained on Check-COVID train (MIT) only, by ``python -m synth.train_head``;
-  its figures on SciFact are in the README. Licence-clean and offline.
+* ``synth-xenc`` (default): the shipped MiniLM fine-tuned as a 3-way NLI cross-encoder
+  (:mod:`synth.xenc`), with a claim-level decider fitted and calibrated on held-out claims.
+  Trained on Check-COVID train (MIT) only, by ``python -m synth.train_verifier``; its figures
+  on SciFact are in the README. Licence-clean and offline.
+* ``synth-head``: the earlier default, a logistic head (``synth/data/verifier_head.json``) over
+  MiniLM embedding features of the pair and lexical cues (:mod:`synth.head`). Weaker; kept as
+  the fast baseline row of ``bench/verify_backends.py``.
+* ``llm-judge``: the default, then the configured LLM re-judges the most decisive pairs
+  (:mod:`synth.judge`).
 * ``cross-encoder:NAME_OR_PATH``: any sentence-transformers ``CrossEncoder`` NLI model (for
   example ``cross-encoder:cross-encoder/nli-deberta-v3-small`` from a model hub or a local copy);
   its ``id2label`` must name entailment, neutral and contradiction.
@@ -22,11 +27,12 @@ from typing import Protocol
 
 import numpy as np
 
+from .config import Settings
 from .embed import Embedder
 from .errors import ModelError
 
 LABELS = ("entailment", "neutral", "contradiction")
-DEFAULT_SCORER = "synth-head"
+DEFAULT_SCORER = "synth-xenc"
 
 
 class PairScorer(Protocol):
@@ -107,10 +113,25 @@ class OnnxScorer:
         return softmax(np.asarray(logits)[:, self.order]).astype(np.float32)
 
 
-def load_scorer(name: str = DEFAULT_SCORER, embedder: Embedder | None = None) -> PairScorer:
+def load_scorer(name: str = DEFAULT_SCORER, embedder: Embedder | None = None,
+                settings: Settings | None = None) -> PairScorer:
     """A scorer by backend name (see the module docstring). ``embedder`` is reused by the
-    default head (pass a :class:`~synth.embed.CachedEmbedder` to keep sentence vectors)."""
+    ``synth-head`` scorer (pass a :class:`~synth.embed.CachedEmbedder` to keep sentence
+    vectors); ``settings`` name the LLM for ``llm-judge``."""
+    if name == "llm-judge":
+        from .judge import LLMJudgeScorer
+        from .llm import LLM
+
+        if settings is None:
+            raise ModelError("llm-judge needs settings that name an LLM",
+                             "set SYNTH_LLM_BASE_URL and SYNTH_LLM_MODEL")
+        llm = LLM(settings)  # a missing LLM setting is reported before any model loads
+        return LLMJudgeScorer(load_scorer(DEFAULT_SCORER), llm)
     if name == DEFAULT_SCORER:
+        from .xenc import XencScorer
+
+        return XencScorer()
+    if name == "synth-head":
         from .head import HeadScorer
 
         return HeadScorer.load(embedder=embedder)
@@ -120,4 +141,5 @@ def load_scorer(name: str = DEFAULT_SCORER, embedder: Embedder | None = None) ->
     if kind == "onnx" and location:
         return OnnxScorer(location)
     raise ModelError(f"unknown verification model {name!r}",
-                     "use synth-head, cross-encoder:NAME_OR_PATH or onnx:FOLDER")
+                     "use synth-xenc, synth-head, llm-judge, cross-encoder:NAME_OR_PATH or "
+                     "onnx:FOLDER")

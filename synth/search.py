@@ -33,10 +33,7 @@ from .store import Store
 RRF_K = 5
 CANDIDATES = 100
 _WORD = re.compile(r"[A-Za-z0-9]+")
-STOPWORDS = frozenset("""a an and are as at be been by can could did do does for from had has have
-how i if in into is it its may might of on or our should so such than that the their them then
-there these they this those to was we were what when where which while who whom why will with
-would you your about between within without via versus vs do does done using used use""".split())
+STOPWORDS = frozenset(["a", "an", "and", "are", "as", "at", "be", "been", "by", "can", "could", "did", "do", "does", "for", "from", "had", "has", "have", "how", "i", "if", "in", "into", "is", "it", "its", "may", "might", "of", "on", "or", "our", "should", "so", "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "to", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "about", "between", "within", "without", "via", "versus", "vs", "do", "does", "done", "using", "used", "use"])
 
 
 def tokens(text: str) -> list[str]:
@@ -134,6 +131,7 @@ class Searcher:
         self.embedder = embedder
         embed_missing(store, embedder, progress)
         self.pks, self.matrix = store.embedding_matrix(embedder.name)
+        self.row_of = {int(pk): i for i, pk in enumerate(self.pks)}
         self._bm25 = RankBM25Index(store) if lexical == "rank-bm25" else None
 
     def lexical_top(self, query: str, limit: int = CANDIDATES,
@@ -142,12 +140,16 @@ class Searcher:
             return self._bm25.top(query, limit, allowed)
         return self.store.fts_search(fts_query(query), limit, allowed)
 
-    def dense_top(self, query: str, limit: int = CANDIDATES,
-                  allowed: set[int] | None = None) -> list[tuple[int, float]]:
+    def cosines(self, query: str) -> np.ndarray:
+        """Cosine of the query with every passage, in ``self.pks`` order."""
+        return self.matrix @ self.embedder.encode([query])[0]
+
+    def dense_top(self, query: str, limit: int = CANDIDATES, allowed: set[int] | None = None,
+                  cosines: np.ndarray | None = None) -> list[tuple[int, float]]:
         if len(self.pks) == 0:
             return []
-        q = self.embedder.encode([query])[0]
-        scores = _only(allowed, self.pks, self.matrix @ q, -np.inf)
+        cosines = self.cosines(query) if cosines is None else cosines
+        scores = _only(allowed, self.pks, cosines, -np.inf)
         return [(int(self.pks[i]), float(scores[i])) for i in _top_indices(scores, limit)
                 if np.isfinite(scores[i])]
 
@@ -156,8 +158,10 @@ class Searcher:
         """Best ``top`` passages for ``query``; mode is hybrid, lexical or dense. With
         ``paper_ids``, only passages of those papers are ranked."""
         allowed = self.store.passage_pks_for_papers(paper_ids) if paper_ids else None
+        cosines = self.cosines(query) if len(self.pks) else np.zeros(0)
         lexical = [pk for pk, _ in self.lexical_top(query, allowed=allowed)] if mode != "dense" else []
-        dense = [pk for pk, _ in self.dense_top(query, allowed=allowed)] if mode != "lexical" else []
+        dense = ([pk for pk, _ in self.dense_top(query, allowed=allowed, cosines=cosines)]
+                 if mode != "lexical" else [])
         fused = rrf([r for r in (lexical, dense) if r])
         best = sorted(fused, key=lambda pk: -fused[pk])[:top]
         rows = self.store.hits_rows(best)
@@ -166,6 +170,8 @@ class Searcher:
         hits = []
         for pk in best:
             row = {k: v for k, v in rows[pk].items() if k != "pk"}
+            cos = float(cosines[self.row_of[pk]]) if pk in self.row_of else None
             hits.append(Hit(**row, score=round(fused[pk], 6), lexical_rank=lex_rank.get(pk),
-                            dense_rank=dense_rank.get(pk)))
+                            dense_rank=dense_rank.get(pk),
+                            similarity=None if cos is None else round(cos, 4)))
         return hits

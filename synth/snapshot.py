@@ -2,7 +2,7 @@
 (``arxiv-metadata-oai-snapshot.json``), streamed line by line so a multi-GB file (plain or
 ``.gz``) imports in constant memory.
 
-Accepted fields, per line: ``id`` (also ``arxiv_id``, ``doc_id`` or ``bibkey``), ``title``,
+Accepted fields, per line: ``id`` (also ``arxiv_id``, ``doc_id``, ``cord_id`` or ``bibkey``), ``title``,
 ``abstract`` (a string, or a list of sentences as in SciFact), ``authors`` (string or list),
 ``authors_parsed``, ``categories`` (space-separated string or list), ``versions``
 (``[{"version": "v2", "created": ...}]``: the id gets the last version), ``update_date``,
@@ -73,7 +73,7 @@ def _date(text: str | None) -> str | None:
 
 def record_to_paper(rec: dict) -> Paper:
     """One snapshot record as a Paper; raises ValueError with a reason for an unusable one."""
-    raw_id = next((str(rec[k]).strip() for k in ("id", "arxiv_id", "doc_id", "bibkey")
+    raw_id = next((str(rec[k]).strip() for k in ("id", "arxiv_id", "doc_id", "cord_id", "bibkey")
                    if rec.get(k) not in (None, "")), "")
     title = " ".join(str(rec.get("title") or "").split())
     if not raw_id or not title:

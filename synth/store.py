@@ -16,7 +16,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -239,6 +239,9 @@ class Store:
             f"{where} ORDER BY bm25(passages_fts) LIMIT ?", [*args, limit]).fetchall()
         return [(r[0], -r[1]) for r in rows]
 
+    def paper_ids(self) -> list[str]:
+        return [pid for (pid,) in self.db.execute("SELECT id FROM papers ORDER BY id")]
+
     def passage_texts(self) -> list[tuple[int, str]]:
         return self.db.execute("SELECT pk, text FROM passages ORDER BY pk").fetchall()
 
@@ -312,4 +315,4 @@ def _paper_from_row(row: dict) -> Paper:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")

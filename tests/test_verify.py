@@ -1,5 +1,6 @@
-"""Verification: decision rules at the scorer seam, the real default head on a real library,
-bad inputs, and a small SciFact evaluation end to end."""
+"""Verification: decision rules at the scorer seam, the real scorers (default cross-encoder and
+the older head) on a real library, the fitted claim decider, the trainer, bad inputs, and a
+small SciFact evaluation end to end."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from click.testing import CliRunner
 
 from synth.cli import cli
 from synth.config import load_settings
+from synth.decide import FEATURES, ClaimClassifier, Thresholds, fit_claim_decider
 from synth.embed import CachedEmbedder, embed_missing
 from synth.errors import InvalidClaim, ModelError
 from synth.evaluate import eval_scifact, expected_calibration_error, f1_scores
@@ -19,7 +21,7 @@ from synth.ingest import ingest
 from synth.nli import label_order, load_scorer
 from synth.search import Searcher
 from synth.store import open_store
-from synth.verify import Evidence, Thresholds, decide, verify_claim
+from synth.verify import Evidence, decide, verify_claim
 
 from .conftest import DATA, PDFS
 
@@ -39,10 +41,10 @@ class KeywordScorer:
         return np.asarray(rows, dtype=np.float32)
 
 
-def ev(paper: str, e: float, c: float) -> Evidence:
+def ev(paper: str, e: float, c: float, similarity: float = 0.6) -> Evidence:
     return Evidence(paper_id=paper, version=1, title="t", passage_id=f"{paper}#0-1", page=1,
                     char_start=0, char_end=1, quote="q", entailment=e, neutral=1 - e - c,
-                    contradiction=c, similarity=0.6)
+                    contradiction=c, similarity=similarity)
 
 
 def test_decision_takes_the_most_confident_paper_and_reports_independence() -> None:
@@ -53,6 +55,40 @@ def test_decision_takes_the_most_confident_paper_and_reports_independence() -> N
     assert [e.verdict for e in verdict.evidence] == ["supported", "contradicted", "insufficient"]
     nothing = decide("x", {"c": [ev("c", 0.2, 0.2)]}, "s", Thresholds())
     assert nothing.label == "insufficient" and nothing.confidence == 0.8
+
+
+def test_passages_far_from_the_claim_cannot_decide() -> None:
+    far = decide("x", {"a": [ev("a", 0.95, 0.0, similarity=0.1)]}, "s", Thresholds())
+    assert far.label == "insufficient"
+
+
+def scored_claims(n: int, seed: int = 0) -> tuple[list[dict], list[str]]:
+    """Synthetic scored claims whose label shows in the evidence, with some noise."""
+    rng = np.random.default_rng(seed)
+    scored, labels = [], []
+    for i in range(n):
+        label = ("supported", "contradicted", "insufficient")[i % 3]
+        e = rng.uniform(0.6, 1.0) if label == "supported" else rng.uniform(0.0, 0.5)
+        c = rng.uniform(0.6, 1.0) if label == "contradicted" else rng.uniform(0.0, 0.4)
+        c = min(c, 1 - e)
+        scored.append({"p": [ev("p", e, c), ev("p", e / 3, c / 3)]})
+        labels.append(label)
+    return scored, labels
+
+
+def test_claim_decider_fits_calibrates_and_decides() -> None:
+    scored, labels = scored_claims(150)
+    params, report = fit_claim_decider(scored, labels)
+    assert report["oof_macro_f1"] > 0.8 and 0 < report["temperature"]
+    assert 0 <= report["oof_ece_after"] <= 1 and params["features"] == list(FEATURES)
+    decider = ClaimClassifier.from_dict(params)
+    p = decider.probabilities([0.0] * len(FEATURES))
+    assert p.shape == (3,) and p.sum() == pytest.approx(1)
+    verdict = decide("x", {"a": [ev("a", 0.97, 0.01)], "b": [ev("b", 0.1, 0.1, 0.05)]}, "s",
+                     decider, source_paper_id="b")
+    assert verdict.label == "supported" and 0.5 < verdict.confidence <= 1
+    assert [e.verdict for e in verdict.evidence] == ["supported", "insufficient"]
+    assert verdict.grounded == "insufficient" and verdict.independent == "corroborated"
 
 
 @pytest.fixture(scope="module")
@@ -86,17 +122,39 @@ def test_empty_or_huge_claim_is_a_clear_error(pdf_library, embedder, claim) -> N
         verify_claim(claim, Searcher(pdf_library, embedder), KeywordScorer())
 
 
-def test_real_head_gives_a_bounded_verdict_with_evidence(pdf_library, embedder) -> None:
-    scorer = load_scorer("synth-head", CachedEmbedder(pdf_library, embedder))
+@pytest.mark.parametrize("name", ["synth-xenc", "synth-head"])
+def test_real_scorer_gives_a_bounded_verdict_with_evidence(pdf_library, embedder, name) -> None:
+    scorer = load_scorer(name, CachedEmbedder(pdf_library, embedder))
     searcher = Searcher(pdf_library, embedder)
     verdict = verify_claim("PaSa outperforms Google Scholar on academic paper search recall.",
                            searcher, scorer)
-    assert verdict.scorer == "synth-head" and 0 <= verdict.confidence <= 1
+    assert verdict.scorer == name and 0 <= verdict.confidence <= 1
     assert verdict.evidence[0].paper_id == "2501.10120v1"
     probs = [e.entailment + e.neutral + e.contradiction for e in verdict.evidence]
     assert np.allclose(probs, 1, atol=1e-3)
     other = verify_claim("Le chat dort sur le canapé depuis ce matin.", searcher, scorer)
     assert other.label == "insufficient"  # nothing in these papers bears on it
+
+
+def test_default_scorer_separates_entailment_from_contradiction() -> None:
+    scorer = load_scorer()
+    assert scorer.name == "synth-xenc" and scorer.decider is not None
+    probs = scorer.score([
+        ("Masks reduce the spread of the virus.",
+         "Wearing masks significantly reduced the spread of the virus in our study."),
+        ("Masks reduce the spread of the virus.",
+         "Wearing masks had no effect on the spread of the virus in our study."),
+    ])
+    assert probs.shape == (2, 3) and np.allclose(probs.sum(axis=1), 1, atol=1e-4)
+    assert probs[0, 0] > probs[1, 0] and probs[1, 2] > probs[0, 2]
+
+
+def test_corrupt_adapter_file_is_a_model_error(tmp_path: Path) -> None:
+    from synth.xenc import XencScorer
+
+    (tmp_path / "bad.safetensors").write_bytes(b"not a tensor file")
+    with pytest.raises(ModelError, match="cannot read the verifier adapters"):
+        XencScorer(tmp_path / "bad.safetensors")
 
 
 def test_scorer_that_is_missing_or_not_nli_is_a_model_error(tmp_path: Path) -> None:

@@ -1,0 +1,64 @@
+"""A scripted OpenAI-compatible chat server on 127.0.0.1, for tests at the LLM seam.
+
+    with ScriptedLLM() as llm:
+        llm.reply_tool("Judgement", {"label": "supports", "confidence": 0.9})
+        llm.reply_text("not json")           # a junk answer
+        ... settings with llm_base_url=llm.url ...
+        llm.requests                          # every request body received, parsed
+
+Replies are served in order; when the script runs out the last one repeats.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class ScriptedLLM:
+    def __init__(self) -> None:
+        self.replies: list[dict] = []
+        self.requests: list[dict] = []
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                owner.requests.append(body)
+                reply = owner.replies[min(len(owner.requests), len(owner.replies)) - 1]
+                data = json.dumps(reply).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def _completion(self, message: dict) -> None:
+        self.replies.append({
+            "id": f"chatcmpl-{len(self.replies)}", "object": "chat.completion", "created": 0,
+            "model": "scripted", "choices": [{"index": 0, "message": message,
+                                              "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}})
+
+    def reply_tool(self, name: str, arguments: dict | str) -> None:
+        args = arguments if isinstance(arguments, str) else json.dumps(arguments)
+        self._completion({"role": "assistant", "content": None, "tool_calls": [
+            {"id": "call_0", "type": "function", "function": {"name": name, "arguments": args}}]})
+
+    def reply_text(self, text: str) -> None:
+        self._completion({"role": "assistant", "content": text})
+
+    def __enter__(self) -> ScriptedLLM:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
