@@ -134,7 +134,7 @@ def _connection_reason(err: Exception) -> str:
 
 def _error_summary(response: requests.Response | None) -> str | None:
     """The ``<summary>`` of an arXiv error feed, e.g. ``incorrect id format for abc``."""
-    match = re.search(r"<summary>(.*?)</summary>", response.text if response is not None else "", re.DOTALL)
+    match = re.search(r"<summary>(.*?)</summary>", response.text if response is not None else "", re.S)
     return _collapse(html.unescape(match.group(1)))[:200] if match else None
 
 

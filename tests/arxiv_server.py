@@ -184,13 +184,13 @@ class LoopbackArxiv:
         return head.replace(b"</feed>", b"".join(entries) + b"</feed>")
 
 
-_ENTRY = re.compile(rb"<entry>.*?</entry>\s*", re.DOTALL)
+_ENTRY = re.compile(rb"<entry>.*?</entry>\s*", re.S)
 _TOTAL = re.compile(rb"(<opensearch:totalResults[^>]*>)\d+(</opensearch:totalResults>)")
 
 
 def _handler(state: LoopbackArxiv) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
             parts = urlsplit(self.path)
             fault = state.answer(parts.path, flat_query(parts.query))
             if fault.stall and state.stopping.wait(fault.stall):
@@ -202,7 +202,7 @@ def _handler(state: LoopbackArxiv) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(fault.body)
 
-        def log_message(self, format: str, *args: object) -> None:
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
             pass
 
     return Handler
