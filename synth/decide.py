@@ -207,7 +207,8 @@ def fit_claim_decider(scored: list[dict[str, list[Evidence]]], labels: list[Labe
     }
     model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced").fit(x, y)
     params = {"features": list(FEATURES), "verdicts": list(VERDICTS),
-              "weights": model.coef_.T.round(6).tolist(), "bias": model.intercept_.round(6).tolist(),
+              "weights": model.coef_.T.round(6).tolist(),
+              "bias": model.intercept_.round(6).tolist(),
               "mean": mean.round(6).tolist(), "scale": scale.round(6).tolist(),
               "temperature": round(temperature, 3)}
     return params, report

@@ -2,9 +2,10 @@
 (``arxiv-metadata-oai-snapshot.json``), streamed line by line so a multi-GB file (plain or
 ``.gz``) imports in constant memory.
 
-Accepted fields, per line: ``id`` (also ``arxiv_id``, ``doc_id``, ``cord_id`` or ``bibkey``), ``title``,
-``abstract`` (a string, or a list of sentences as in SciFact), ``authors`` (string or list),
-``authors_parsed``, ``categories`` (space-separated string or list), ``versions``
+Accepted fields, per line: ``id`` (also ``arxiv_id``, ``doc_id``, ``cord_id`` or ``bibkey``),
+``title``, ``abstract`` (a string, or a list of sentences as in SciFact and Check-COVID),
+``authors`` (string or list), ``authors_parsed``, ``categories`` (space-separated string or
+list), ``versions``
 (``[{"version": "v2", "created": ...}]``: the id gets the last version), ``update_date``,
 ``license``, ``year``. Only an id and a title are required. A file holding one JSON array of
 such records is accepted too (read whole, so meant for small files). An id that is not an arXiv id is

@@ -113,7 +113,7 @@ class XencScorer:
         hf_logging.disable_progress_bar()
         try:
             with safe_open(str(path), framework="pt") as f:
-                tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 (safe_open is no dict)
+                tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 (not a dict)
                 meta = f.metadata() or {}
         except Exception as err:
             raise ModelError(f"cannot read the verifier adapters {path}: {err}",
