@@ -83,3 +83,23 @@ def test_llm_judge_without_an_llm_says_what_to_set() -> None:
         load_scorer("llm-judge", settings=load_settings(env={}))
     with pytest.raises(ConfigError, match="unknown LLM mode"):
         load_settings(env={"SYNTH_LLM_MODE": "telepathy"})
+
+
+def test_cli_verify_with_the_llm_judge(monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from synth.cli import cli
+
+    from .conftest import PDFS
+
+    runner = CliRunner()
+    assert runner.invoke(cli, ["ingest", "-q", str(PDFS / "2501.10120v1.pdf")]).exit_code == 0
+    with ScriptedLLM() as server:
+        server.reply_tool("Judgement", {"label": "supports", "confidence": 0.95})
+        monkeypatch.setenv("SYNTH_VERIFY_MODEL", "llm-judge")
+        monkeypatch.setenv("SYNTH_LLM_BASE_URL", server.url)
+        monkeypatch.setenv("SYNTH_LLM_MODEL", "scripted")
+        result = runner.invoke(cli, ["verify", "--json", "PaSa outperforms Google Scholar."])
+    assert result.exit_code == 0, result.output
+    assert '"scorer": "llm-judge:scripted"' in result.output and len(server.requests) == 3
+    assert '"label": "supported"' in result.output
