@@ -53,7 +53,7 @@ def test_tiny_training_run_writes_adapters_that_load(check_covid, tmp_path: Path
     encoder, classifier = train_cross_encoder(pairs, labels, epochs=1, batch=8, log=lambda _: None)
     out = tmp_path / "adapters.safetensors"
     save_adapters(out, encoder, classifier, {})
-    assert out.stat().st_size < 1_000_000
+    assert out.stat().st_size < 3_000_000  # a compressed weight change, not a model copy
     scorer = XencScorer(out)
     probs = scorer.score(pairs[:3])
     assert probs.shape == (3, 3) and np.allclose(probs.sum(axis=1), 1, atol=1e-4)
