@@ -1,5 +1,6 @@
-"""The default verification scorer: a multinomial logistic head over features of a
-(claim, evidence sentence) pair, shipped as a small JSON file of weights.
+"""The ``synth-head`` verification scorer (the default before :mod:`synth.xenc`): a
+multinomial logistic head over features of a (claim, evidence sentence) pair, shipped as a
+small JSON file of weights.
 
 Features (:func:`pair_features`): the cosine of the two MiniLM embeddings, their element-wise
 product and absolute difference (the usual sentence-pair features of a bi-encoder), content-word

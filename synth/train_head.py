@@ -1,4 +1,4 @@
-"""Train the default verifier head (``synth/data/verifier_head.json``) on Check-COVID train.
+"""Train the ``synth-head`` verifier (``synth/data/verifier_head.json``) on Check-COVID train.
 
     python -m synth.train_head ../shared/data/check-covid [--out synth/data/verifier_head.json]
 

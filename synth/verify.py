@@ -2,8 +2,9 @@
 
 1. Retrieve: hybrid search for the claim; keep the passages of the best ``TOP_PAPERS`` papers
    (or only of the papers given).
-2. Score: cut those passages into sentences (each keeps its span in the paper's full text) and
-   score every (claim, sentence) pair with the :mod:`synth.nli` scorer. Each sentence also
+2. Score: cut those passages into sentences (each keeps its span in the paper's full text),
+   keep each paper's ``SENTENCES_PER_PAPER`` sentences sharing most words with the claim, and
+   score each (claim, sentence) pair with the :mod:`synth.nli` scorer. Each sentence also
    carries its passage's embedding similarity to the claim, from the search.
 3. Decide with a :mod:`synth.decide` decider: the default scorer's fitted claim classifier
    (calibrated confidence), or thresholds for other scorers. Each paper gets a verdict from its
@@ -33,7 +34,7 @@ TOP_PAPERS = 3
 PASSAGES_PER_PAPER = 3
 # Sentences scored per paper, those sharing most words with the claim. On SciFact train this
 # keeps a gold rationale sentence for 92% of gold abstracts (all sentences: 96%) and costs
-# 0.005 macro-F1, for 28% fewer pairs to score (bench/README.md).
+# 0.005 macro-F1, for 28% fewer pairs to score (README, Verification).
 SENTENCES_PER_PAPER = 6
 MAX_CLAIM_CHARS = 1000
 

@@ -126,19 +126,24 @@ class XencScorer:
         self.tokenizer = AutoTokenizer.from_pretrained(location)
         self.encoder = AutoModel.from_pretrained(location).eval()
         params = dict(self.encoder.named_parameters())
-        with torch.no_grad():
-            for key, tensor in tensors.items():
-                name, _, kind = key.rpartition(".")
-                if kind == "delta":
-                    params[name] += tensor.float()
-                elif kind == "lora_a":
-                    params[name] += tensors[f"{name}.lora_b"].float() @ tensor.float()
+        self.classifier = torch.nn.Linear(self.encoder.config.hidden_size, 3)
+        try:
+            with torch.no_grad():
+                for key, tensor in tensors.items():
+                    name, _, kind = key.rpartition(".")
+                    if kind == "delta":
+                        params[name] += tensor.float()
+                    elif kind == "lora_a":
+                        params[name] += tensors[f"{name}.lora_b"].float() @ tensor.float()
+            self.classifier.load_state_dict({"weight": tensors["classifier.weight"],
+                                             "bias": tensors["classifier.bias"]})
+        except (KeyError, RuntimeError) as err:
+            raise ModelError(f"the verifier weights {path} do not fit the MiniLM base model: "
+                             f"{type(err).__name__} {err}",
+                             "retrain them: python -m synth.train_verifier") from err
+        self.classifier.eval()
         self.dtype = torch.bfloat16 if bf16_is_fast() else torch.float32
         self.encoder.to(self.dtype)
-        self.classifier = torch.nn.Linear(self.encoder.config.hidden_size, 3)
-        self.classifier.load_state_dict({"weight": tensors["classifier.weight"],
-                                         "bias": tensors["classifier.bias"]})
-        self.classifier.eval()
 
     def logits(self, pairs: list[tuple[str, str]]) -> np.ndarray:
         torch = _torch()

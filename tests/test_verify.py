@@ -155,6 +155,13 @@ def test_corrupt_adapter_file_is_a_model_error(tmp_path: Path) -> None:
     (tmp_path / "bad.safetensors").write_bytes(b"not a tensor file")
     with pytest.raises(ModelError, match="cannot read the verifier adapters"):
         XencScorer(tmp_path / "bad.safetensors")
+    import torch
+    from safetensors.torch import save_file
+
+    save_file({"encoder.layer.99.output.dense.weight.delta": torch.zeros(2)},
+              str(tmp_path / "other.safetensors"))
+    with pytest.raises(ModelError, match="do not fit the MiniLM base model"):
+        XencScorer(tmp_path / "other.safetensors")
 
 
 def test_scorer_that_is_missing_or_not_nli_is_a_model_error(tmp_path: Path) -> None:
