@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 import numpy as np
 
 from .errors import ModelError
+from .nli import softmax
 
 if TYPE_CHECKING:
     from .verify import Evidence
@@ -133,8 +134,7 @@ class ClaimClassifier:
     def probabilities(self, features: list[float]) -> np.ndarray:
         x = (np.asarray(features) - np.asarray(self.mean)) / np.asarray(self.scale)
         logits = (x @ np.asarray(self.weights) + np.asarray(self.bias)) / self.temperature
-        z = np.exp(logits - logits.max())
-        return z / z.sum()
+        return softmax(logits[None, :])[0]
 
     def _decide(self, rows: list[Evidence]) -> tuple[Label, float]:
         if not bearing(rows):  # nothing close enough to the claim: no evidence, whatever the scores
@@ -169,11 +169,6 @@ def _nll(logits: np.ndarray, y: np.ndarray, t: float) -> float:
     return float(-logp[np.arange(len(y)), y].mean())
 
 
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    z = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return z / z.sum(axis=1, keepdims=True)
-
-
 def fit_claim_decider(scored: list[dict[str, list[Evidence]]], labels: list[Label],
                       c: float = 1.0) -> tuple[dict, dict]:
     """Fit :class:`ClaimClassifier` on scored claims with known labels.
@@ -200,9 +195,9 @@ def fit_claim_decider(scored: list[dict[str, list[Evidence]]], labels: list[Labe
         "oof_f1_by_class": dict(zip(VERDICTS, f1_score(y, pred, average=None,
                                                        labels=[0, 1, 2]).round(4).tolist())),
         "oof_ece_before": round(expected_calibration_error(
-            _softmax(oof).max(axis=1).tolist(), correct), 4),
+            softmax(oof).max(axis=1).tolist(), correct), 4),
         "oof_ece_after": round(expected_calibration_error(
-            _softmax(oof / temperature).max(axis=1).tolist(), correct), 4),
+            softmax(oof / temperature).max(axis=1).tolist(), correct), 4),
         "temperature": round(temperature, 3),
     }
     model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced").fit(x, y)
