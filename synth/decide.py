@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 Label = Literal["supported", "contradicted", "insufficient"]
 VERDICTS: tuple[Label, ...] = ("supported", "contradicted", "insufficient")
 # A passage whose embedding is this far from the claim's does not bear on it, whatever the
-# scorer says (on SciFact train, 99% of gold abstracts' passages are above it).
+# scorer says (on SciFact train, 478 of the 479 gold abstracts retrieved in the top 3 have a
+# passage above it).
 MIN_SIMILARITY = 0.25
 FEATURES = ("max_entail", "max_contradict", "second_entail", "second_contradict",
             "entail_of_best_contradict", "contradict_of_best_entail", "n_entail", "n_contradict",
