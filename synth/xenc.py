@@ -46,7 +46,7 @@ def _torch():
 
 def bf16_is_fast() -> bool:
     """Whether this CPU multiplies bfloat16 natively (AVX512-BF16 or AMX). There the encoder
-    runs in bfloat16: 2.9x faster on 2 cores, and the same label for 99.5% of SciFact pairs
+    runs in bfloat16: 2.9x faster on 2 cores, and the same label for 99.5% of 943 SciFact pairs
     (largest probability change 0.011); elsewhere it stays float32."""
     torch = _torch()
     try:
