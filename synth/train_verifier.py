@@ -198,11 +198,14 @@ def train(folder: Path, out: Path, epochs: int = 3, log=print) -> dict:
             "date": date.today().isoformat(), "epochs": epochs, "delta_rank": DELTA_RANK,
             "pairs": len(pairs), "train_claims": len(train_claims),
             "held_claims": len(held)}
-    save_adapters(out, encoder, classifier, meta)
-    scorer = XencScorer(out)
+    # The shipped file is replaced only at the end, so a killed run leaves it as it was.
+    partial = out.with_name(out.name + ".partial")
+    save_adapters(partial, encoder, classifier, meta)
+    scorer = XencScorer(partial)
     decider, report = fit_claim_decider(*decider_examples(held, folder, scorer))
     meta.update(decider=decider, held_report=report)
-    save_adapters(out, encoder, classifier, meta)
+    save_adapters(partial, encoder, classifier, meta)
+    partial.replace(out)
     return meta
 
 
