@@ -87,15 +87,12 @@ def main() -> None:
             per_paper = score_evidence(c["claim"], searcher, scorer, timings=timings)
             scored.append(per_paper)
         seconds = time.perf_counter() - start
-        deciders = [(getattr(scorer, "decider", None) or Thresholds(), "own")]
-        if name == "synth-xenc":
-            deciders.append((Thresholds(), "thresholds 0.5"))
-        for decider, label in deciders:
+        own = getattr(scorer, "decider", None)
+        deciders = [(own, "claim classifier fitted on Check-COVID")] if own else []
+        deciders.append((Thresholds(), "thresholds 0.5"))
+        for decider, described in deciders:
             verdicts = [decide(c["claim"], s, name, decider) for c, s in zip(claims, scored)]
             r = report(claims, verdicts, name, seconds, timings)
-            described = ("claim classifier fitted on Check-COVID" if label == "own" and
-                         decider is not None and not isinstance(decider, Thresholds)
-                         else "thresholds 0.5")
             lines.append(row(name, described, r))
             results[f"{name} / {described}"] = r.model_dump()
         if name == "synth-xenc":

@@ -23,20 +23,14 @@ import numpy as np
 from .embed import load_embedder
 from .head import HEAD_PATH, embed_pair_features
 from .nli import LABELS
-
-TRAIN_FILE = "train/covidCheck_train_composed+extracted.json"
-LABEL_OF = {"SUPPORT": "entailment", "REFUTE": "contradiction", "NOTENOUGHINFO": "neutral"}
-
-
-def _jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+from .train_verifier import LABEL_OF, TRAIN_FILE, read_jsonl
 
 
 def check_covid_pairs(folder: Path, seed: int = 13) -> tuple[list[tuple[str, str]], list[int]]:
-    corpus = {d["cord_id"]: d["abstract"] for d in _jsonl(folder / "corpus.json")}
+    corpus = {d["cord_id"]: d["abstract"] for d in read_jsonl(folder / "corpus.json")}
     rng = random.Random(seed)
     pairs, labels = [], []
-    for claim in _jsonl(folder / TRAIN_FILE):
+    for claim in read_jsonl(folder / TRAIN_FILE):
         sentences = corpus.get(claim["cord_id"], [])
         marked = {e["sent_index"] for e in claim["evidence_set"] if e["sent_index"] < len(sentences)}
         for i in sorted(marked):

@@ -50,13 +50,13 @@ HELD_SHARE = 0.2
 SEED = 13
 
 
-def _jsonl(path: Path) -> list[dict]:
+def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 def load_check_covid(folder: Path) -> tuple[list[dict], dict[str, list[str]]]:
-    corpus = {d["cord_id"]: d["abstract"] for d in _jsonl(folder / "corpus.json")}
-    claims = [c for c in _jsonl(folder / TRAIN_FILE) if c["cord_id"] in corpus]
+    corpus = {d["cord_id"]: d["abstract"] for d in read_jsonl(folder / "corpus.json")}
+    claims = [c for c in read_jsonl(folder / TRAIN_FILE) if c["cord_id"] in corpus]
     for c in claims:
         c["claim"] = " ".join(c["claim"].split())
     return claims, corpus
@@ -142,10 +142,14 @@ def train_cross_encoder(pairs: list[tuple[str, str]], labels: list[int], *, epoc
 
 
 def save_adapters(out: Path, encoder, classifier, meta: dict) -> None:
+    write_weights(out, compress(encoder, classifier), meta)
+
+
+def write_weights(out: Path, tensors: dict, meta: dict) -> None:
     from safetensors.torch import save_file
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    save_file(compress(encoder, classifier), str(out), metadata={"synth": json.dumps(meta)})
+    save_file(tensors, str(out), metadata={"synth": json.dumps(meta)})
 
 
 def decider_examples(held: list[dict], folder: Path, scorer) -> tuple[list[dict], list[str]]:
@@ -200,11 +204,12 @@ def train(folder: Path, out: Path, epochs: int = 3, log=print) -> dict:
             "held_claims": len(held)}
     # The shipped file is replaced only at the end, so a killed run leaves it as it was.
     partial = out.with_name(out.name + ".partial")
-    save_adapters(partial, encoder, classifier, meta)
+    tensors = compress(encoder, classifier)
+    write_weights(partial, tensors, meta)
     scorer = XencScorer(partial)
     decider, report = fit_claim_decider(*decider_examples(held, folder, scorer))
     meta.update(decider=decider, held_report=report)
-    save_adapters(partial, encoder, classifier, meta)
+    write_weights(partial, tensors, meta)
     partial.replace(out)
     return meta
 

@@ -93,8 +93,8 @@ def evidence_sentences(claim: str, hits: list[Hit]) -> list[tuple[Hit, int, int,
     words = set(tokens(claim))
     found = [(hit, hit.char_start + s, hit.char_start + e, hit.text[s:e])
              for hit in hits for s, e in sentence_spans(hit.text)]
-    overlap = [len(words & set(tokens(text))) / (len(set(tokens(text))) ** 0.3 + 1)
-               for *_, text in found]
+    overlap = [len(words & own) / (len(own) ** 0.3 + 1)
+               for own in (set(tokens(text)) for *_, text in found)]
     keep = sorted(sorted(range(len(found)), key=lambda i: -overlap[i])[:SENTENCES_PER_PAPER])
     return [found[i] for i in keep]
 
