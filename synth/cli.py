@@ -245,6 +245,77 @@ def _verifier(settings: Settings, store: Store):
     return (lambda: Searcher(store, embedder, settings.lexical)), scorer
 
 
+@cli.command()
+@click.argument("paper_id")
+@click.option("--question", help="Keep only claims that bear on this question.")
+@click.option("--extractor", type=click.Choice(["auto", "offline", "llm"]), default="auto",
+              show_default=True, help="auto: the LLM when one is configured, else offline.")
+@click.option("--max-claims", type=click.IntRange(1, 500), default=20, show_default=True)
+@click.option("--max-passages", type=click.IntRange(1, 1000),
+              help="llm extractor: how many passages to send (default 6, the best first).")
+@click.option("--json", "as_json", is_flag=True, help="The extraction as JSON (see README).")
+@click.pass_obj
+def extract(settings: Settings, paper_id: str, question: str | None, extractor: str,
+            max_claims: int, max_passages: int | None, as_json: bool) -> None:
+    """Extract the claims of PAPER_ID, each with its verbatim quote, page and character span.
+
+    PAPER_ID is a library id; an arXiv id not yet in the library is fetched first."""
+    from .extract import extract as run_extract
+
+    with _store(settings) as store:
+        result = run_extract(store, settings, paper_id, question, extractor=extractor,  # type: ignore[arg-type]
+                             max_claims=max_claims, max_passages=max_passages)
+    if as_json:
+        click.echo(result.model_dump_json(indent=2))
+    else:
+        _print_extraction(result)
+    for line in result.problems:
+        click.echo(f"  failed: {line}", err=True)
+    if result.problems:
+        sys.exit(1)
+
+
+def _print_extraction(result) -> None:
+    st = result.stats
+    by = f"{result.extractor}" + (f", {result.model}" if result.model else "")
+    click.echo(f"{len(result.claims)} claims from {result.paper_id} ({by}; {st.passages} "
+               f"passages, {st.sentences or '-'} sentences read)")
+    if result.extractor == "llm":
+        cost = "unknown" if st.cost is None else f"${st.cost:.4f}"
+        click.echo(f"  quotes: {st.passed_first_try} passed first try, {st.passed_after_retry} "
+                   f"after re-asking, dropped {st.dropped_quote} not in text, "
+                   f"{st.dropped_number} with invented numbers, {st.dropped_instruction} "
+                   f"instruction-like; {st.llm_calls} calls ({st.cached_calls} cached), "
+                   f"{st.tokens_in}+{st.tokens_out} tokens, {st.seconds:.1f} s, cost {cost}")
+    if not result.claims:
+        click.echo("  no claim-bearing sentence" + (" bears on the question" if result.question
+                                                     else " found"))
+    for n, c in enumerate(result.claims, start=1):
+        click.echo(f"{n:>2}. [{c.claim_type}] {c.text}")
+        click.echo(f"    {c.paper_id}, {_where(c.page)}, chars {c.char_start}-{c.char_end}"
+                   + (f"; numbers: {', '.join(q.text for q in c.numbers)}" if c.numbers else ""))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def calls(settings: Settings, as_json: bool) -> None:
+    """LLM calls logged in the library: count, tokens, seconds and estimated cost by model and
+    prompt template (prices: synth/data/prices.json, overridden by $SYNTH_HOME/prices.json)."""
+    with _store(settings) as store:
+        rows = store.llm_costs()
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("no LLM calls logged")
+    for r in rows:
+        cost = "unknown" if r["cost"] is None else f"${r['cost']:.4f}"
+        click.echo(f"{r['model']:<28} {r['template']:<22} {r['calls']:>5} calls "
+                   f"{r['tokens_in']:>9} in {r['tokens_out']:>8} out {r['seconds']:>8.1f} s  "
+                   f"{cost:>10}  {r['errors']} errors")
+
+
 @cli.group(name="eval")
 def eval_group() -> None:
     """Measure synth on public benchmarks."""

@@ -13,7 +13,8 @@
     ├── EmptyLibrary            search or ask on a library with nothing in it
     ├── ModelError              an embedding or verification model cannot be loaded or used
     ├── InvalidClaim            a claim to verify is empty or too long
-    └── LLMError                the configured LLM is unreachable, timed out or kept answering junk
+    └── LLMError                the configured LLM kept answering junk (or, below, is unusable)
+        └── LLMUnavailable      the LLM server is unreachable, timed out or refused the request
 
 Each error carries ``exit_code`` so scripts can tell classes of failure apart.
 """
@@ -85,3 +86,7 @@ class InvalidClaim(SynthError):
 
 class LLMError(SynthError):
     exit_code = 10
+
+
+class LLMUnavailable(LLMError):
+    """No answer at all: later calls would fail the same way, so a stage stops on this one."""

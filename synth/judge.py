@@ -17,7 +17,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from .decide import Thresholds
-from .llm import LLM
+from .llm import LLM, as_data
 from .nli import PairScorer
 
 TOP = 3
@@ -28,11 +28,6 @@ COLUMN = {"supports": 0, "neither": 1, "contradicts": 2}
 class Judgement(BaseModel):
     label: Literal["supports", "contradicts", "neither"]
     confidence: float = Field(ge=0, le=1, description="how sure, 0 to 1")
-
-
-def as_data(text: str) -> str:
-    """Paper or user text made safe to place between the prompt's data tags."""
-    return text.replace("<", "‹").replace(">", "›")
 
 
 def judgement_row(j: Judgement) -> np.ndarray:

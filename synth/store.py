@@ -7,7 +7,9 @@ never leaves a half-written paper behind. Schema changes are sqlite-utils ``Migr
 
 Tables: papers, texts (one full text per paper), passages (+ passages_fts, an external-content
 FTS5 index kept in sync by triggers), embeddings (by passage-text sha256 and model, so the same
-text is never embedded twice), parse_problems.
+text is never embedded twice), parse_problems; llm_calls (one row per HTTP call to an LLM)
+and llm_cache (validated answers by request hash); extractions and claims (a claim row is
+refused unless its quote is exactly the stored full text at its span).
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from .errors import StoreError
-from .models import Paper, ParsedText, ParseProblem, sha256_text
+from .models import (Claim, Extraction, ExtractionStats, Paper, ParsedText, ParseProblem,
+                     Passage, sha256_text)
 
 BUSY_TIMEOUT_MS = 30_000
 migrations = Migrations("synth")
@@ -63,6 +66,37 @@ def m001_library(db: sqlite_utils.Database) -> None:
 def m002_imported_records(db: sqlite_utils.Database) -> None:
     """sha256 of every snapshot record imported, so a re-import skips it unparsed."""
     db["imported_records"].create({"sha": str, "paper_id": str}, pk="sha")
+
+
+@migrations()
+def m003_llm_calls(db: sqlite_utils.Database) -> None:
+    db["llm_calls"].create({
+        "id": int, "at": str, "key": str, "attempt": int, "template": str,
+        "template_hash": str, "prompt_sha": str, "prompt": str, "model": str, "base_url": str,
+        "mode": str, "response": str, "error": str, "tokens_in": int, "tokens_out": int,
+        "seconds": float, "cost": float,
+    }, pk="id")
+    db["llm_calls"].create_index(["key"])
+    db["llm_cache"].create({"key": str, "value": str, "valid": int, "attempts": int,
+                            "at": str}, pk="key")
+
+
+@migrations()
+def m004_claims(db: sqlite_utils.Database) -> None:
+    db["extractions"].create({
+        "id": str, "paper_id": str, "question": str, "extractor": str, "model": str,
+        "template_hash": str, "stats": str, "problems": str, "at": str,
+    }, pk="id", foreign_keys=[("paper_id", "papers", "id")])
+    db["extractions"].create_index(["paper_id"])
+    db["claims"].create({
+        "id": str, "extraction_id": str, "ordinal": int, "paper_id": str, "passage_id": str,
+        "page": int, "char_start": int, "char_end": int, "quote": str, "text": str,
+        "claim_type": str, "numbers": str, "extractor": str, "model": str,
+        "template_hash": str, "llm_call": str,
+    }, pk="id", foreign_keys=[("extraction_id", "extractions", "id"),
+                              ("paper_id", "papers", "id")])
+    db["claims"].create_index(["extraction_id"])
+    db["claims"].create_index(["paper_id"])
 
 
 class Store:
@@ -264,6 +298,84 @@ class Store:
         return {r[0] for r in self.db.execute(
             f"SELECT pk FROM passages WHERE paper_id IN ({marks})", paper_ids)}
 
+    def paper_passages(self, paper_id: str) -> list[Passage]:
+        cur = self.db.execute(
+            "SELECT id, paper_id, ordinal, page, section, char_start, char_end, text "
+            "FROM passages WHERE paper_id = ? ORDER BY ordinal", [paper_id])
+        cols = [d[0] for d in cur.description]
+        return [Passage(**dict(zip(cols, row))) for row in cur.fetchall()]
+
+    # ---- LLM calls and their cache ------------------------------------------------------
+
+    def log_llm_calls(self, rows: list[dict]) -> None:
+        with self.write() as db:
+            db["llm_calls"].insert_all(rows, pk="id")
+
+    def cached_llm_answer(self, key: str) -> tuple[str, bool, int] | None:
+        """(answer JSON, valid, attempts it took) of a request answered before, or None."""
+        row = self.db.execute("SELECT value, valid, attempts FROM llm_cache WHERE key = ?",
+                              [key]).fetchone()
+        return (row[0], bool(row[1]), row[2]) if row else None
+
+    def cache_llm_answer(self, key: str, value: str, valid: bool, attempts: int) -> None:
+        with self.write() as db:
+            db["llm_cache"].upsert({"key": key, "value": value, "valid": int(valid),
+                                    "attempts": attempts, "at": _now()}, pk="key")
+
+    def llm_costs(self) -> list[dict]:
+        """Calls, tokens, seconds and estimated cost by model and template; cost is None
+        when any call's price was unknown."""
+        cur = self.db.execute(
+            "SELECT model, template, COUNT(*) AS calls, SUM(tokens_in) AS tokens_in, "
+            "SUM(tokens_out) AS tokens_out, ROUND(SUM(seconds), 2) AS seconds, "
+            "CASE WHEN COUNT(cost) = COUNT(*) THEN SUM(cost) END AS cost, "
+            "SUM(error IS NOT NULL) AS errors FROM llm_calls GROUP BY model, template "
+            "ORDER BY model, template")
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+    # ---- extractions and claims ---------------------------------------------------------
+
+    def save_extraction(self, extraction: Extraction) -> None:
+        """Store an extraction and its claims, replacing an earlier run with the same id.
+        Every claim's quote must be the paper's full text at its span, or nothing is written."""
+        text = self.fulltext(extraction.paper_id) or ""
+        for claim in extraction.claims:
+            if text[claim.char_start:claim.char_end] != claim.quote or not claim.quote:
+                raise StoreError(f"claim {claim.id} of {claim.paper_id}: its quote is not the "
+                                 f"stored text at {claim.char_start}-{claim.char_end}",
+                                 "this is a bug in the extractor; nothing was stored")
+        row = extraction.model_dump(exclude={"claims", "stats", "problems"})
+        row.update(stats=extraction.stats.model_dump_json(),
+                   problems=json.dumps(extraction.problems), at=_now())
+        with self.write() as db:
+            db.execute("DELETE FROM claims WHERE extraction_id = ?", [extraction.id])
+            db["extractions"].upsert(row, pk="id")
+            db["claims"].insert_all(
+                ({**c.model_dump(exclude={"numbers"}), "ordinal": i,
+                  "numbers": json.dumps([q.model_dump() for q in c.numbers]),
+                  "extraction_id": extraction.id} for i, c in enumerate(extraction.claims)),
+                pk="id")
+
+    def get_extraction(self, extraction_id: str) -> Extraction | None:
+        cur = self.db.execute("SELECT * FROM extractions WHERE id = ?", [extraction_id])
+        row = cur.fetchone()
+        if row is None:
+            return None
+        record = dict(zip([d[0] for d in cur.description], row))
+        cur = self.db.execute("SELECT * FROM claims WHERE extraction_id = ? ORDER BY ordinal",
+                              [extraction_id])
+        cols = [d[0] for d in cur.description]
+        claims = []
+        for values in cur.fetchall():
+            c = dict(zip(cols, values))
+            c["numbers"] = json.loads(c["numbers"] or "[]")
+            claims.append(Claim(**{k: v for k, v in c.items() if k in Claim.model_fields}))
+        return Extraction(**{k: v for k, v in record.items() if k in Extraction.model_fields
+                             and k not in ("stats", "problems")},
+                          stats=ExtractionStats.model_validate_json(record["stats"]),
+                          problems=json.loads(record["problems"] or "[]"), claims=claims)
+
     def counts(self) -> dict[str, int]:
         q = {
             "papers": "SELECT COUNT(*) FROM papers",
@@ -271,6 +383,8 @@ class Store:
             "passages": "SELECT COUNT(*) FROM passages",
             "embeddings": "SELECT COUNT(*) FROM embeddings",
             "parse_problems": "SELECT COUNT(*) FROM parse_problems",
+            "claims": "SELECT COUNT(*) FROM claims",
+            "llm_calls": "SELECT COUNT(*) FROM llm_calls",
         }
         return {k: self.db.execute(sql).fetchone()[0] for k, sql in q.items()}
 

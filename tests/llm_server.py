@@ -5,6 +5,7 @@
         llm.reply_text("not json")           # a junk answer
         ... settings with llm_base_url=llm.url ...
         llm.requests                          # every request body received, parsed
+        llm.delay = 5.0                       # answer late (to test timeouts)
 
 Replies are served in order; when the script runs out the last one repeats.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -20,6 +22,7 @@ class ScriptedLLM:
     def __init__(self) -> None:
         self.replies: list[dict] = []
         self.requests: list[dict] = []
+        self.delay = 0.0
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -29,6 +32,7 @@ class ScriptedLLM:
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 owner.requests.append(body)
+                time.sleep(owner.delay)
                 reply = owner.replies[min(len(owner.requests), len(owner.replies)) - 1]
                 data = json.dumps(reply).encode()
                 self.send_response(200)
