@@ -101,7 +101,7 @@ def readable_passages(store: Store, paper: Paper) -> tuple[str, list[Passage]]:
                 if not (p.section and SKIP_SECTIONS.search(p.section))]
     if not fulltext.strip() or not passages:
         raise ParseError(f"paper {paper.id} has no stored text to extract claims from",
-                         f"see `synth library` for its parse problems, or re-ingest it")
+                         "see `synth library` for its parse problems, or re-ingest it")
     return fulltext, passages
 
 

@@ -17,6 +17,8 @@ that cannot be reached stops the extraction with :class:`~synth.errors.LLMUnavai
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
 from .config import Settings
@@ -43,6 +45,7 @@ class ProposedClaim(BaseModel):
 
 class ProposedClaims(BaseModel):
     claims: list[ProposedClaim] = Field(
+        max_length=CLAIMS_PER_PASSAGE,
         description="claims the passage states; empty when it states none")
 
     @model_validator(mode="after")
@@ -79,6 +82,7 @@ def llm_extraction(store: Store, settings: Settings, paper: Paper, fulltext: str
                         model=llm.model, template_hash=thash)
     chosen = passages_for_llm(fulltext, passages, question, max_passages or MAX_PASSAGES)
     stats = result.stats = ExtractionStats(passages=len(chosen))
+    before = replace(llm.usage)
     for passage in chosen:
         shown = as_data(passage.text)  # what the model sees; same offsets as passage.text
         try:
@@ -91,24 +95,16 @@ def llm_extraction(store: Store, settings: Settings, paper: Paper, fulltext: str
             stats.failed_passages += 1
             result.problems.append(f"{passage.id}: {err}")
             continue
-        _count_call(stats, answer)
         for proposed in answer.value.claims:
             claim = _checked_claim(proposed, passage, fulltext, answer, result, stats)
             if claim and len(result.claims) < max_claims and claim.id not in {
                     c.id for c in result.claims}:
                 result.claims.append(claim)
+    spent = llm.usage.minus(before)
+    stats.llm_calls, stats.cached_calls = spent.calls, spent.cached
+    stats.tokens_in, stats.tokens_out = spent.tokens_in, spent.tokens_out
+    stats.seconds, stats.cost = round(spent.seconds, 3), spent.cost
     return result
-
-
-def _count_call(stats: ExtractionStats, answer: LLMAnswer) -> None:
-    if answer.cached:
-        stats.cached_calls += 1
-        return
-    stats.llm_calls += answer.attempts
-    stats.tokens_in += answer.tokens_in
-    stats.tokens_out += answer.tokens_out
-    stats.seconds += answer.seconds
-    stats.cost = None if stats.cost is None or answer.cost is None else stats.cost + answer.cost
 
 
 def _checked_claim(proposed: ProposedClaim, passage: Passage, fulltext: str,

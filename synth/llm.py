@@ -62,17 +62,33 @@ def as_data(text: str) -> str:
 
 @dataclass
 class LLMAnswer(Generic[T]):
-    """A validated (or, when ``valid`` is False, salvaged) answer and what it cost."""
+    """A validated (or, when ``valid`` is False, salvaged) answer; ``key`` is its request's
+    hash (``llm_calls.key``), ``attempts`` how many calls it took (when it was first asked)."""
 
     value: T
     valid: bool
     attempts: int
     cached: bool
     key: str
+
+
+@dataclass
+class Usage:
+    """What an :class:`LLM` has spent so far: HTTP calls (failed ones too), answers served from
+    the cache, tokens, seconds, and estimated USD (None once any call's price is unknown)."""
+
+    calls: int = 0
+    cached: int = 0
     tokens_in: int = 0
     tokens_out: int = 0
     seconds: float = 0.0
     cost: float | None = 0.0
+
+    def minus(self, before: Usage) -> Usage:
+        cost_ = None if self.cost is None or before.cost is None else self.cost - before.cost
+        return Usage(self.calls - before.calls, self.cached - before.cached,
+                     self.tokens_in - before.tokens_in, self.tokens_out - before.tokens_out,
+                     self.seconds - before.seconds, cost_)
 
 
 @dataclass
@@ -101,6 +117,7 @@ class LLM:
         self.price = price_of(self.model, self.settings.llm_base_url,
                               load_prices(self.settings.home))
         self._log: list[dict] = []
+        self.usage = Usage()
         self.client.on("completion:kwargs", self._on_request)
         self.client.on("completion:response", self._on_response)
         self.client.on("completion:error", self._on_error)
@@ -120,6 +137,7 @@ class LLM:
                                response_model.model_json_schema()], sort_keys=True))
         if self.store is not None and (hit := self.store.cached_llm_answer(key)) is not None:
             value_json, valid, attempts = hit
+            self.usage.cached += 1
             return LLMAnswer(response_model.model_validate_json(value_json), valid, attempts,
                              True, key)
         self._log = []
@@ -137,11 +155,7 @@ class LLM:
         except openai.APIError as err:
             self._save_log(template, key)
             raise _llm_error(err, self, response_model.__name__) from err
-        answer = LLMAnswer(value, valid, len(self._log) or 1, False, key,
-                           tokens_in=sum(c["tokens_in"] for c in self._log),
-                           tokens_out=sum(c["tokens_out"] for c in self._log),
-                           seconds=sum(c["seconds"] for c in self._log))
-        answer.cost = cost(answer.tokens_in, answer.tokens_out, self.price)
+        answer = LLMAnswer(value, valid, len(self._log) or 1, False, key)
         self._save_log(template, key)
         if self.store is not None:
             self.store.cache_llm_answer(key, value.model_dump_json(), valid, answer.attempts)
@@ -175,8 +189,7 @@ class LLM:
             entry["error"] = f"{type(error).__name__}: {error}"[:500]
 
     def _save_log(self, template: str, key: str) -> None:
-        if self.store is None or not self._log:
-            return
+        """Count this request's calls in ``usage`` and write them to the store's log."""
         rows = []
         for attempt, entry in enumerate(self._log, start=1):
             prompt = json.dumps(entry["messages"], default=str)
@@ -188,8 +201,16 @@ class LLM:
                 "error": entry["error"], "tokens_in": entry["tokens_in"],
                 "tokens_out": entry["tokens_out"], "seconds": round(entry["seconds"], 4),
                 "cost": cost(entry["tokens_in"], entry["tokens_out"], self.price)})
-        self.store.log_llm_calls(rows)
         self._log = []
+        for row in rows:
+            u = self.usage
+            u.calls += 1
+            u.tokens_in += row["tokens_in"]
+            u.tokens_out += row["tokens_out"]
+            u.seconds += row["seconds"]
+            u.cost = None if u.cost is None or row["cost"] is None else u.cost + row["cost"]
+        if self.store is not None and rows:
+            self.store.log_llm_calls(rows)
 
 
 def _sha(text: str) -> str:

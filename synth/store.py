@@ -26,8 +26,16 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from .errors import StoreError
-from .models import (Claim, Extraction, ExtractionStats, Paper, ParsedText, ParseProblem,
-                     Passage, sha256_text)
+from .models import (
+    Claim,
+    Extraction,
+    ExtractionStats,
+    Paper,
+    ParsedText,
+    ParseProblem,
+    Passage,
+    sha256_text,
+)
 
 BUSY_TIMEOUT_MS = 30_000
 migrations = Migrations("synth")
