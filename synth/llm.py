@@ -12,8 +12,9 @@ and every answer is cached under the hash of (model, mode, template, rendered pr
 schema): the same request is never paid for twice.
 
 Failures: :class:`~synth.errors.LLMUnavailable` when the server cannot be reached, times out
-or refuses; :class:`~synth.errors.LLMError` for an answer that still fails the response model
-after instructor's re-asks (each re-ask sends the validation error back to the model). With
+or refuses every request (auth, unknown model, 5xx); :class:`~synth.errors.LLMError` when it
+refuses this request only (HTTP 400, 413 or 422: too long for the model's context, say) or
+for an answer that still fails the response model after instructor's re-asks (each re-ask sends the validation error back to the model). With
 ``lenient=True``, an answer that parses but fails a check that needs the validation context
 (a quote not in its passage) comes back marked invalid instead, for the caller to salvage.
 """
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 MODES = {"tools": "TOOLS", "json": "JSON", "json_schema": "JSON_SCHEMA", "md_json": "MD_JSON"}
 T = TypeVar("T", bound=BaseModel)
+REQUEST_REFUSED = {400, 413, 422}  # this request only (too long, malformed): others may pass
 
 
 def render(template: str, **variables: object) -> str:
@@ -248,6 +250,7 @@ def _salvage(err: BaseException, response_model: type[T], mode: object) -> T | N
 
 
 def _unavailable(err: BaseException) -> bool:
+    """Did the attempts fail in transport or HTTP status (nothing to salvage)?"""
     import openai
 
     return any(isinstance(c, openai.APIError) for c in _causes(err))
@@ -268,6 +271,11 @@ def _llm_error(err: BaseException, llm: LLM, wanted: str) -> LLMError:
             return LLMUnavailable(f"the LLM at {llm.settings.llm_base_url} cannot be reached: "
                                   f"{type(cause).__name__}",
                                   "start the server or check SYNTH_LLM_BASE_URL")
+        if isinstance(cause, openai.APIStatusError) and cause.status_code in REQUEST_REFUSED:
+            detail = " ".join(str(getattr(cause, "message", "") or cause).split())[:200]
+            return LLMError(f"the LLM server refused this request (HTTP {cause.status_code}: "
+                            f"{detail})", "a passage may exceed the model's context; give the "
+                            "server a larger context size")
         if isinstance(cause, openai.APIStatusError):
             return LLMUnavailable(f"the LLM server answered HTTP {cause.status_code}",
                                   "check SYNTH_LLM_MODEL and SYNTH_LLM_API_KEY")

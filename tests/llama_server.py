@@ -42,12 +42,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(model: Path, log: Path) -> tuple[subprocess.Popen, str]:
+def start_server(model: Path, log: Path, n_ctx: int = 4096) -> tuple[subprocess.Popen, str]:
     port = free_port()
     with log.open("wb") as out:  # the child keeps its own copy of the handle
         proc = subprocess.Popen(
             [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host",
-             "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2"],
+             "127.0.0.1", "--port", str(port), "--n_ctx", str(n_ctx), "--n_threads", "2"],
             stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/v1"
     deadline = time.monotonic() + 120

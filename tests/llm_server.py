@@ -3,6 +3,7 @@
     with ScriptedLLM() as llm:
         llm.reply_tool("Judgement", {"label": "supports", "confidence": 0.9})
         llm.reply_text("not json")           # a junk answer
+        llm.reply_error(400, "context length exceeded")
         ... settings with llm_base_url=llm.url ...
         llm.requests                          # every request body received, parsed
         llm.delay = 5.0                       # answer late (to test timeouts)
@@ -16,6 +17,11 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that gave up (a timeout test) is expected, not an error to print."""
 
 
 class ScriptedLLM:
@@ -33,15 +39,16 @@ class ScriptedLLM:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 owner.requests.append(body)
                 time.sleep(owner.delay)
-                reply = owner.replies[min(len(owner.requests), len(owner.replies)) - 1]
+                reply = dict(owner.replies[min(len(owner.requests), len(owner.replies)) - 1])
+                status = reply.pop("_status", 200)
                 data = json.dumps(reply).encode()
-                self.send_response(200)
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = QuietServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
 
     def _completion(self, message: dict) -> None:
@@ -55,6 +62,10 @@ class ScriptedLLM:
         args = arguments if isinstance(arguments, str) else json.dumps(arguments)
         self._completion({"role": "assistant", "content": None, "tool_calls": [
             {"id": "call_0", "type": "function", "function": {"name": name, "arguments": args}}]})
+
+    def reply_error(self, status: int, message: str) -> None:
+        self.replies.append({"_status": status, "error": {"message": message,
+                                                          "type": "invalid_request_error"}})
 
     def reply_text(self, text: str) -> None:
         self._completion({"role": "assistant", "content": text})

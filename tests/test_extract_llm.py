@@ -184,6 +184,21 @@ def test_server_down_or_slow_is_one_line_exit_10_and_stored_claims_survive() -> 
         assert store.get_extraction(stored.id) == stored
 
 
+def test_a_refused_passage_fails_alone_and_the_others_carry_on() -> None:
+    long_paper = ABSTRACT + "\n\n" + "A second model reduces memory use by 5% compared with BART. " * 30
+    with ScriptedLLM() as server:
+        server.reply_tool("ProposedClaims", claims(("TinySum is fast.", QUOTE, "finding")))
+        server.reply_error(400, "This model's maximum context length is 2048 tokens.")
+        settings = settings_for(server.url)
+        with open_store(settings.db_path) as store:
+            add_abstract(store, "2401.00001v1", "TinySum", long_paper)
+            passages = store.paper_passages("2401.00001v1")
+            result = extract(store, settings, "2401.00001v1", max_passages=2)
+    assert len(passages) >= 3 and result.stats.failed_passages == 1
+    assert "HTTP 400" in result.problems[0] and "context" in result.problems[0]
+    assert [c.text for c in result.claims] == ["TinySum is fast."]
+
+
 def test_llm_extractor_without_an_llm_says_how_to_configure_one() -> None:
     settings = load_settings()
     library(settings)
