@@ -84,30 +84,26 @@ def selection() -> None:
         index = {start: i for i, (start, _) in enumerate(spans)}
         return {index[s.start] for s in chosen if s.start in index}, len(spans)
 
-    hit = picked = gold_total = share_num = share_den = 0
-    for claim, doc_id, gold in pairs:
-        chosen, n = run(claim, doc_id)
+    p, r, base, per = measure(run, pairs)
+    print(f"selection with the claim as question, {len(pairs)} (claim, abstract) pairs: "
+          f"precision {p:.3f}, recall {r:.3f}, {per:.2f} sentences per pair; "
+          f"random baseline precision {base:.3f}: ratio {p / base:.2f}x")
+    p, r, base, per = measure(run, [(None, d, gold) for d, gold in rationale_any.items()])
+    print(f"selection without a question, {len(rationale_any)} abstracts with rationales: "
+          f"precision {p:.3f}, recall {r:.3f}, {per:.2f} sentences per "
+          f"abstract; random baseline precision {base:.3f}: ratio {p / base:.2f}x")
+
+
+def measure(run, items) -> tuple[float, float, float, float]:
+    """(precision, recall, random-pick precision, sentences selected per item)."""
+    hit = picked = gold_total = n_total = 0
+    for question, doc_id, gold in items:
+        chosen, n = run(question, doc_id)
         hit += len(chosen & gold)
         picked += len(chosen)
         gold_total += len(gold)
-        share_num += len(gold)
-        share_den += n
-    p, r, base = hit / max(picked, 1), hit / gold_total, share_num / share_den
-    print(f"selection with the claim as question, {len(pairs)} (claim, abstract) pairs: "
-          f"precision {p:.3f}, recall {r:.3f}, {picked / len(pairs):.2f} sentences per pair; "
-          f"random baseline precision {base:.3f}: ratio {p / base:.2f}x")
-
-    hit = picked = share_num = share_den = 0
-    for doc_id, gold in rationale_any.items():
-        chosen, n = run(None, doc_id)
-        hit += len(chosen & gold)
-        picked += len(chosen)
-        share_num += len(gold)
-        share_den += n
-    p, r, base = hit / max(picked, 1), hit / share_num, share_num / share_den
-    print(f"selection without a question, {len(rationale_any)} abstracts with rationales: "
-          f"precision {p:.3f}, recall {r:.3f}, {picked / len(rationale_any):.2f} sentences per "
-          f"abstract; random baseline precision {base:.3f}: ratio {p / base:.2f}x")
+        n_total += n
+    return hit / max(picked, 1), hit / gold_total, gold_total / n_total, picked / len(items)
 
 
 def main() -> None:
