@@ -14,9 +14,10 @@ schema): the same request is never paid for twice.
 Failures: :class:`~synth.errors.LLMUnavailable` when the server cannot be reached, times out
 or refuses every request (auth, unknown model, 5xx); :class:`~synth.errors.LLMError` when it
 refuses this request only (HTTP 400, 413 or 422: too long for the model's context, say) or
-for an answer that still fails the response model after instructor's re-asks (each re-ask sends the validation error back to the model). With
-``lenient=True``, an answer that parses but fails a check that needs the validation context
-(a quote not in its passage) comes back marked invalid instead, for the caller to salvage.
+for an answer that still fails the response model after instructor's re-asks (each re-ask
+sends the validation error back to the model). With ``lenient=True``, an answer that parses
+but fails a check that needs the validation context (a quote not in its passage) comes back
+marked invalid instead, for the caller to salvage.
 """
 
 from __future__ import annotations
