@@ -13,8 +13,10 @@
     ├── EmptyLibrary            search or ask on a library with nothing in it
     ├── ModelError              an embedding or verification model cannot be loaded or used
     ├── InvalidClaim            a claim to verify is empty or too long
+    ├── InvalidQuestion         a question to ask is empty or a single word
     └── LLMError                the configured LLM kept answering junk (or, below, is unusable)
-        └── LLMUnavailable      the LLM server is unreachable, timed out or refused the request
+        ├── LLMUnavailable      the LLM server is unreachable, timed out or refused the request
+        └── BudgetExceeded      the LLM spend reached --budget (or its price is unknown)
 
 Each error carries ``exit_code`` so scripts can tell classes of failure apart.
 """
@@ -84,9 +86,17 @@ class InvalidClaim(SynthError):
     exit_code = 9
 
 
+class InvalidQuestion(SynthError):
+    exit_code = 9
+
+
 class LLMError(SynthError):
     exit_code = 10
 
 
 class LLMUnavailable(LLMError):
     """No answer at all: later calls would fail the same way, so a stage stops on this one."""
+
+
+class BudgetExceeded(LLMError):
+    """The LLM spend reached the budget: a stage goes on offline."""

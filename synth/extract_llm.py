@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
 from .config import Settings
 from .cues import instruction_like, quantities
-from .errors import LLMError, LLMUnavailable
+from .errors import BudgetExceeded, LLMError, LLMUnavailable
 from .extract import claim_id, extraction_id, sentences
 from .llm import LLM, LLMAnswer, as_data, template_hash
 from .models import Claim, ClaimType, Extraction, ExtractionStats, Paper, Passage
@@ -89,7 +89,7 @@ def llm_extraction(store: Store, settings: Settings, paper: Paper, fulltext: str
             answer = llm.call(TEMPLATE, ProposedClaims, context={"passage": shown},
                               lenient=True, question=as_data(question or ""), passage=shown,
                               max_claims=CLAIMS_PER_PASSAGE)
-        except LLMUnavailable:
+        except (LLMUnavailable, BudgetExceeded):
             raise
         except LLMError as err:
             stats.failed_passages += 1

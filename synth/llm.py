@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 from pydantic import BaseModel
 
 from .config import Settings
-from .errors import ConfigError, LLMError, LLMUnavailable
+from .errors import BudgetExceeded, ConfigError, LLMError, LLMUnavailable
 from .prices import cost, load_prices, price_of
 
 if TYPE_CHECKING:
@@ -102,6 +102,7 @@ class LLM:
     settings: Settings
     retries: int = 2
     store: Store | None = None
+    budget: float | None = None  # USD; no new request once the spend reaches it
 
     def __post_init__(self) -> None:
         if not (self.settings.llm_base_url and self.settings.llm_model):
@@ -143,6 +144,7 @@ class LLM:
             self.usage.cached += 1
             return LLMAnswer(response_model.model_validate_json(value_json), valid, attempts,
                              True, key)
+        self._check_budget()
         self._log = []
         valid = True
         try:
@@ -163,6 +165,15 @@ class LLM:
         if self.store is not None:
             self.store.cache_llm_answer(key, value.model_dump_json(), valid, answer.attempts)
         return answer
+
+    def _check_budget(self) -> None:
+        if self.budget is None:
+            return
+        if self.price is None:
+            raise BudgetExceeded(f"the price of {self.model} is unknown, so --budget cannot "
+                                 "be kept", "add it to $SYNTH_HOME/prices.json")
+        if (self.usage.cost or 0.0) >= self.budget:
+            raise BudgetExceeded(f"the LLM spend reached the budget of ${self.budget:.4f}")
 
     # ---- call log (instructor hooks: one request and one response or error per attempt) ---
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -105,6 +105,15 @@ def m004_claims(db: sqlite_utils.Database) -> None:
                               ("paper_id", "papers", "id")])
     db["claims"].create_index(["extraction_id"])
     db["claims"].create_index(["paper_id"])
+
+
+@migrations()
+def m005_reports(db: sqlite_utils.Database) -> None:
+    db["verdicts"].create({"key": str, "claim_id": str, "scorer": str, "verdict": str,
+                           "at": str}, pk="key")
+    db["reports"].create({"id": str, "version": int, "question": str, "created": str,
+                          "score": float, "answerable": int, "claims": int, "report": str},
+                         pk=("id", "version"))
 
 
 class Store:
@@ -341,6 +350,59 @@ class Store:
             "ORDER BY model, template")
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+    def text_info(self, paper_id: str) -> tuple[str | None, str | None]:
+        """(full-text kind 'pdf' or 'metadata', sha256 of the stored full text)."""
+        row = self.db.execute(
+            "SELECT p.fulltext_kind, t.sha FROM papers p LEFT JOIN texts t ON t.paper_id = p.id "
+            "WHERE p.id = ?", [paper_id]).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    # ---- verdicts and reports -----------------------------------------------------------
+
+    def cached_verdict(self, key: str) -> str | None:
+        row = self.db.execute("SELECT verdict FROM verdicts WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def cache_verdict(self, key: str, claim_id: str, scorer: str, verdict_json: str) -> None:
+        with self.write() as db:
+            db["verdicts"].upsert({"key": key, "claim_id": claim_id, "scorer": scorer,
+                                   "verdict": verdict_json, "at": _now()}, pk="key")
+
+    def save_report(self, report_id: str, question: str, created: str, score: float,
+                    answerable: bool, claims: int, dump: Callable[[int], str]) -> int:
+        """Append a report as the next version of ``report_id`` (never overwriting one);
+        ``dump(version)`` gives its JSON. Returns the version."""
+        with self.write() as db:
+            row = db.execute("SELECT MAX(version) FROM reports WHERE id = ?",
+                             [report_id]).fetchone()
+            version = (row[0] or 0) + 1
+            db["reports"].insert({"id": report_id, "version": version, "question": question,
+                                  "created": created, "score": score,
+                                  "answerable": int(answerable), "claims": claims,
+                                  "report": dump(version)},
+                                 pk=("id", "version"))
+        return version
+
+    def reports(self) -> list[dict]:
+        """The latest version of every report, newest first."""
+        cur = self.db.execute(
+            "SELECT id, MAX(version) AS version, question, created, score, answerable, claims "
+            "FROM reports GROUP BY id ORDER BY created DESC, id")
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+    def report_json(self, report_id: str, version: int | None = None) -> str | None:
+        """A report's JSON (its latest version unless one is given); ``report_id`` may be a
+        unique prefix of the id."""
+        rows = self.db.execute("SELECT DISTINCT id FROM reports WHERE id LIKE ? || '%'",
+                               [report_id]).fetchall()
+        if len(rows) != 1:
+            return None
+        row = self.db.execute(
+            "SELECT report FROM reports WHERE id = ? AND (? IS NULL OR version = ?) "
+            "ORDER BY version DESC LIMIT 1", [rows[0][0], version, version]).fetchone()
+        return row[0] if row else None
 
     # ---- extractions and claims ---------------------------------------------------------
 

@@ -1,0 +1,286 @@
+"""``synth ask``: the whole pipeline, from a question to a stored, rendered report.
+
+question → retrieve (:mod:`synth.ask`: live arXiv when asked and reachable, then the library)
+→ relevance screen (:mod:`synth.screen`) → full text (read at ingest) → extract
+(:mod:`synth.extract`) → verify (:mod:`synth.verify`, against the kept papers) → review
+(:mod:`synth.review`) → synthesis (:mod:`synth.synthesize`) → the :class:`~synth.report.Report`,
+stored as a new version (rendering is :mod:`synth.render`).
+
+Each stage's work is stored as it is done: papers and passages at ingest, extractions per
+paper, verdicts per claim (keyed by claim, scorer and the kept papers), LLM answers by request.
+A rerun of the same question, or of a run that was killed, redoes only what is missing.
+
+When an LLM is configured it extracts; if it fails mid-run (unreachable, or ``budget``
+reached) extraction finishes offline and the report says so. The report states in its first
+lines whether the kept papers answer the question at all, and its scores are capped when they
+do not (:data:`synth.review.CEILING_UNANSWERED`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from datetime import datetime, timezone
+
+from . import __version__
+from .ask import AskSource
+from .ask import ask as retrieve
+from .config import Settings
+from .embed import CachedEmbedder, Embedder
+from .errors import BudgetExceeded, InvalidQuestion, LLMUnavailable
+from .extract import extract
+from .ingest import Progress, no_progress
+from .models import Claim, Extraction
+from .nli import PairScorer, load_scorer
+from .report import Contradiction, Manifest, Report, ReportClaim, ScreenedPaper, Usage
+from .review import consensus, facts, panel, quality_tier
+from .screen import screen
+from .search import Searcher
+from .store import Store
+from .synthesize import offline_abstract
+from .verify import Verdict, verify_claim
+
+log = logging.getLogger(__name__)
+CLAIMS_PER_PAPER = 8
+CANDIDATES_PER_KEPT = 2  # papers retrieved per paper to keep, for the screen to choose from
+REPORT_TEMPLATES = ("report.md.j2", "report.html.j2")
+
+
+def check_question(question: str) -> str:
+    text = " ".join(question.split())
+    if len(text.split()) < 2:
+        raise InvalidQuestion(f"{text!r} is not a research question",
+                              "ask a full question, e.g. \"Does LoRA match full fine-tuning?\"")
+    return text
+
+
+def report_id(question: str, max_papers: int, source: str) -> str:
+    return hashlib.sha256(json.dumps([question, max_papers, source]).encode()).hexdigest()[:12]
+
+
+class Run:
+    """One ``synth ask`` run: the shared models and what each stage produced."""
+
+    def __init__(self, store: Store, settings: Settings, embedder: Embedder, question: str,
+                 budget: float | None, progress: Progress) -> None:
+        self.store, self.settings, self.question = store, settings, question
+        self.embedder = CachedEmbedder(store, embedder)
+        self.progress = progress
+        self.notes: list[str] = []
+        self.seconds: dict[str, float] = {}
+        self.llm = None
+        if settings.llm_base_url and settings.llm_model:
+            from .llm import LLM
+
+            self.llm = LLM(settings, store=store, budget=budget)
+        self.spent = self.llm  # kept after a fallback to offline, for the report's usage
+
+    def timed(self, stage: str, started: float) -> None:
+        self.seconds[stage] = round(time.perf_counter() - started, 3)
+
+    def extract_all(self, kept: list[ScreenedPaper]) -> list[Claim]:
+        claims: list[Claim] = []
+        for done, paper in enumerate(kept, start=1):
+            result = self.extract_one(paper.paper_id)
+            claims += result.claims
+            self.notes += [f"extraction problem: {line}" for line in result.problems]
+            self.progress("extract", done, len(kept))
+        return claims
+
+    def extract_one(self, paper_id: str) -> Extraction:
+        if self.llm is not None:
+            try:
+                return extract(self.store, self.settings, paper_id, self.question,
+                               max_claims=CLAIMS_PER_PAPER, llm=self.llm)
+            except (LLMUnavailable, BudgetExceeded) as err:
+                self.notes.append(f"the LLM stopped ({err.message}); extraction finished "
+                                  "offline from here on")
+                self.llm = None
+        return extract(self.store, self.settings, paper_id, self.question,
+                       extractor="offline", max_claims=CLAIMS_PER_PAPER)
+
+    def verify_all(self, claims: list[Claim], kept_ids: list[str],
+                   scorer: PairScorer) -> list[Verdict]:
+        searcher = Searcher(self.store, self.embedder, self.settings.lexical)
+        verdicts = []
+        for done, claim in enumerate(claims, start=1):
+            key = hashlib.sha256(json.dumps(
+                [claim.text, claim.paper_id, scorer.name, sorted(kept_ids)]).encode()).hexdigest()
+            cached = self.store.cached_verdict(key)
+            if cached is not None:
+                verdicts.append(Verdict.model_validate_json(cached))
+            else:
+                verdict = verify_claim(claim.text, searcher, scorer, paper_ids=kept_ids,
+                                       source_paper_id=claim.paper_id)
+                self.store.cache_verdict(key, claim.id, scorer.name, verdict.model_dump_json())
+                verdicts.append(verdict)
+            self.progress("verify", done, len(claims))
+        return verdicts
+
+
+def report_claims(claims: list[Claim], verdicts: list[Verdict],
+                  titles: dict[str, str]) -> list[ReportClaim]:
+    return [ReportClaim(
+        n=n, id=c.id, text=c.text, quote=c.quote, paper_id=c.paper_id,
+        title=titles.get(c.paper_id, ""), page=c.page, char_start=c.char_start,
+        char_end=c.char_end, claim_type=c.claim_type, numbers=c.numbers, label=v.label,
+        confidence=v.confidence, verified=v.grounded == "supported", grounded=v.grounded,
+        independent=v.independent, evidence=v.evidence, extractor=c.extractor, model=c.model)
+        for n, (c, v) in enumerate(zip(claims, verdicts), start=1)]
+
+
+def contradictions(claims: list[ReportClaim]) -> list[Contradiction]:
+    return [Contradiction(claim=c.n, paper_id=e.paper_id, quote=e.quote, page=e.page,
+                          char_start=e.char_start, char_end=e.char_end,
+                          contradiction=e.contradiction)
+            for c in claims for e in c.evidence
+            if e.verdict == "contradicted" and e.paper_id != c.paper_id]
+
+
+def answerability(papers: list[ScreenedPaper], claims: list[ReportClaim]) -> tuple[bool, list[str]]:
+    kept = [p for p in papers if p.kept]
+    verified = [c for c in claims if c.verified]
+    sources = {c.paper_id for c in verified}
+    if not kept:
+        return False, [f"The sources do not answer this question: none of the {len(papers)} "
+                       "papers retrieved passed the relevance screen."]
+    if not verified:
+        return False, [f"The sources do not answer this question: the {len(kept)} kept papers "
+                       "state no claim on it that verifies against its source "
+                       f"({len(claims)} extracted)."]
+    lines = [f"{len(verified)} verified claims from {len(sources)} of {len(kept)} kept papers "
+             "bear on the question."]
+    if len(sources) == 1:
+        lines.append("The answer rests on a single paper; nothing independent confirms it.")
+    return True, lines
+
+
+def limitations(papers: list[ScreenedPaper], claims: list[ReportClaim], scorer: str,
+                notes: list[str]) -> list[str]:
+    kept = [p for p in papers if p.kept]
+    lines = []
+    abstract_only = [p.paper_id for p in kept if p.fulltext != "pdf"]
+    if abstract_only:
+        lines.append(f"{len(abstract_only)} of {len(kept)} kept papers were read from title "
+                     "and abstract only (no full text).")
+    if any(c.independent == "contested" for c in claims):
+        lines.append("Some claims are contested by another kept paper (see Contradictions).")
+    lines.append(f"Verification ({scorer}) is a pointer to evidence, not proof: on SciFact its "
+                 "claim-level macro-F1 is 0.50 (README, Verification).")
+    dropped = sum(not p.kept for p in papers)
+    if dropped:
+        lines.append(f"{dropped} retrieved papers were dropped by the relevance screen or the "
+                     "paper limit (see References).")
+    return lines + [n for n in notes if "LLM" in n]
+
+
+def run_ask(store: Store, settings: Settings, embedder: Embedder, question: str, *,
+            max_papers: int = 5, source: AskSource = "both", budget: float | None = None,
+            scorer: PairScorer | None = None, progress: Progress = no_progress) -> Report:
+    """Answer ``question`` from the literature; the report is stored and returned."""
+    question = check_question(question)
+    run = Run(store, settings, embedder, question, budget, progress)
+    started = time.perf_counter()
+    retrieved = retrieve(store, settings, embedder, question, source=source,
+                         max_papers=max_papers * CANDIDATES_PER_KEPT, progress=progress)
+    run.notes += retrieved.notes
+    run.timed("retrieve", started)
+    started = time.perf_counter()
+    papers = screen(retrieved.papers, store, max_papers)
+    kept = [p for p in papers if p.kept]
+    run.timed("screen", started)
+    started = time.perf_counter()
+    extracted = run.extract_all(kept)
+    run.timed("extract", started)
+    started = time.perf_counter()
+    scorer = scorer or load_scorer(settings.verify_model, run.embedder, settings)
+    verdicts = run.verify_all(extracted, [p.paper_id for p in kept], scorer)
+    claims = report_claims(extracted, verdicts, {p.paper_id: p.title for p in papers})
+    run.timed("verify", started)
+    started = time.perf_counter()
+    answerable, why = answerability(papers, claims)
+    texts = {p.paper_id: store.fulltext(p.paper_id) or "" for p in kept}
+    calibrated = getattr(scorer, "decider", None) is not None and \
+        type(scorer.decider).__name__ == "ClaimClassifier"  # type: ignore[attr-defined]
+    reviews = panel(facts(papers, claims, texts, answerable, calibrated))
+    score, spread, dims = consensus(reviews)
+    run.timed("review", started)
+    report = Report(
+        id=report_id(question, max_papers, source), title=f"Evidence on: {question}",
+        created=datetime.now(timezone.utc).isoformat(timespec="seconds"), question=question,
+        answerable=answerable, answerability=why, abstract=offline_abstract(why, claims),
+        methodology=methodology(settings, source, papers, run, scorer.name),
+        results=results(papers, claims, score), claims=claims,
+        limitations=limitations(papers, claims, scorer.name, run.notes),
+        contradictions=contradictions(claims), papers=papers, reviews=reviews, score=score,
+        spread=spread, dimensions=dims, quality_tier=quality_tier(score),
+        verification_level=verification_level(claims), notes=run.notes, seconds=run.seconds,
+        usage=usage(run), manifest=manifest(settings, run, scorer.name, kept))
+    version = store.save_report(report.id, question, report.created, score, answerable,
+                                len(claims), lambda v: report.model_copy(
+                                    update={"version": v}).model_dump_json())
+    return report.model_copy(update={"version": version})
+
+
+def methodology(settings: Settings, source: str, papers: list[ScreenedPaper], run: Run,
+                scorer: str) -> list[str]:
+    from .screen import MIN_SIMILARITY
+
+    extractor = (f"the LLM {settings.llm_model} (prompt templates/extract_claims.j2), each quote "
+                 "checked in code" if settings.llm_base_url and settings.llm_model else
+                 "offline rules (claim cues and the question's words), each claim a verbatim "
+                 "sentence")
+    return [
+        f"Retrieval: hybrid search (BM25 + MiniLM embeddings) over the library"
+        + (", after searching arXiv for the question" if source != "library" else "") + ".",
+        f"Relevance screen: a paper is kept when one of its passages has embedding similarity "
+        f"of at least {MIN_SIMILARITY:.2f} to the question; {sum(p.kept for p in papers)} of "
+        f"{len(papers)} kept.",
+        f"Extraction: {extractor}; at most {CLAIMS_PER_PAPER} claims per paper.",
+        f"Verification: {scorer}, each claim against the sentences of its own paper (verified "
+        "when they support it) and of the other kept papers (corroborated or contested).",
+        "Review: three rule-based reviewers score the report from its stored facts.",
+    ]
+
+
+def results(papers: list[ScreenedPaper], claims: list[ReportClaim],
+            score: float) -> dict[str, float | int | None]:
+    return {"papers_retrieved": len(papers), "papers_kept": sum(p.kept for p in papers),
+            "claims_extracted": len(claims), "claims_verified": sum(c.verified for c in claims),
+            "claims_corroborated": sum(c.independent == "corroborated" for c in claims),
+            "claims_contested": sum(c.independent == "contested" for c in claims),
+            "review_score": score}
+
+
+def verification_level(claims: list[ReportClaim]) -> str:
+    if any(c.verified and c.independent == "corroborated" for c in claims):
+        return "L2: claims verified against their sources and corroborated by independent papers"
+    if any(c.verified for c in claims):
+        return "L1: claims verified against their own sources only"
+    return "L0: no claim verified"
+
+
+def usage(run: Run) -> Usage:
+    if run.spent is None:
+        return Usage()
+    u = run.spent.usage
+    return Usage(llm_calls=u.calls, cached_calls=u.cached, tokens_in=u.tokens_in,
+                 tokens_out=u.tokens_out, cost=u.cost)
+
+
+def manifest(settings: Settings, run: Run, scorer: str, kept: list[ScreenedPaper]) -> Manifest:
+    from .llm import template_hash
+
+    templates = list(REPORT_TEMPLATES)
+    if settings.llm_base_url and settings.llm_model:
+        templates.append("extract_claims.j2")
+    if settings.verify_model == "llm-judge":
+        templates.append("verify_judge.j2")
+    extractor = f"llm:{settings.llm_model}" if settings.llm_base_url and settings.llm_model \
+        else "offline"
+    return Manifest(synth=__version__, embed_model=settings.embed_model, verifier=scorer,
+                    extractor=extractor,
+                    templates={t: template_hash(t) for t in templates},
+                    papers=[p.paper_id for p in kept])
