@@ -1,11 +1,10 @@
-"""``synth ask``, first stage: find the papers and the passages that bear on a question.
+"""The retrieve stage of ``synth ask`` (:mod:`synth.pipeline`): the papers and passages
+that bear on a question.
 
-Today this is the retrieval half of the pipeline in DESIGN.md: search live arXiv for the
-question (when it cannot be reached, say so and go on with the library), ingest what it finds
-with full text, and return the best passages grouped by paper, each with its paper version,
-page and character span. Claim extraction, verification, review and the rendered report are
-the next stages (issues 3-5); until they exist the answer says plainly that nothing has been
-verified.
+Search live arXiv for the question (when it cannot be reached, say so and go on with the
+library), ingest what it finds with full text, and return the best passages grouped by paper,
+each with its paper version, page, character span and similarity to the question (which the
+relevance screen reads).
 """
 
 from __future__ import annotations
@@ -39,7 +38,6 @@ class Answer(BaseModel):
     question: str
     notes: list[str] = []
     papers: list[PaperEvidence] = []
-    verified: bool = False  # no claim is verified until the verification stage exists
 
 
 def ask(store: Store, settings: Settings, embedder: Embedder, question: str, *,

@@ -165,38 +165,98 @@ def search(settings: Settings, query: str | None, top: int, queries_file, mode: 
         click.echo(f"    {' '.join(h.text.split())[:300]}")
 
 
+def _formats(value: str) -> list[str]:
+    from .render import FORMATS
+
+    formats = [f.strip() for f in value.split(",") if f.strip()]
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise click.BadParameter(f"use a comma-separated list of {', '.join(FORMATS)}")
+    return formats
+
+
 @cli.command()
 @click.argument("question")
 @click.option("--max-papers", type=click.IntRange(1, 100), default=5, show_default=True)
 @click.option("--source", type=click.Choice(["library", "arxiv", "both"]), default="both",
               show_default=True, help="Where to look; 'both' falls back to the library when "
               "arXiv cannot be reached.")
-@click.option("--json", "as_json", is_flag=True, help="The answer as JSON.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Folder for the rendered report files.")
+@click.option("--format", "formats", default="md,html,json", show_default=True,
+              help="Comma-separated: md, html, json.")
+@click.option("--dry-run", is_flag=True, help="Estimate LLM calls, tokens and cost from the "
+              "library; call nothing, write nothing.")
+@click.option("--budget", type=click.FloatRange(0), help="Cap on LLM spend in USD; past it "
+              "the run goes on offline.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
 @click.pass_obj
-def ask(settings: Settings, question: str, max_papers: int, source: str, as_json: bool,
-        quiet: bool) -> None:
-    """Find the papers and passages that bear on QUESTION (retrieval stage of the pipeline:
-    claims are not yet extracted or verified)."""
-    from .ask import ask as run_ask
+def ask(settings: Settings, question: str, max_papers: int, source: str, out: Path,
+        formats: str, dry_run: bool, budget: float | None, quiet: bool) -> None:
+    """Answer QUESTION from the literature: retrieve, screen, extract, verify, review, and
+    write the report (Markdown, HTML, JSON) to --out. It is also stored: see synth reports."""
     from .embed import load_embedder
+    from .pipeline import estimate, run_ask
+    from .render import write
 
+    kinds = _formats(formats)
     with _store(settings) as store, progress_bars(quiet) as bars:
-        answer = run_ask(store, settings, load_embedder(settings.embed_model), question,
-                         source=source, max_papers=max_papers, progress=bars)  # type: ignore[arg-type]
+        if dry_run:
+            guess = estimate(store, settings, load_embedder(settings.embed_model), question,
+                             max_papers=max_papers)
+            click.echo(guess.model_dump_json(indent=2))
+            return
+        report = run_ask(store, settings, load_embedder(settings.embed_model), question,
+                         max_papers=max_papers, source=source, budget=budget,  # type: ignore[arg-type]
+                         progress=bars)
+    for line in report.answerability:
+        click.echo(line)
+    r = report.results
+    click.echo(f"papers {r['papers_kept']} kept of {r['papers_retrieved']}; claims "
+               f"{r['claims_verified']} verified of {r['claims_extracted']}; review score "
+               f"{report.score:.1f}/10 ({report.quality_tier})")
+    for note in report.notes:
+        click.echo(f"note: {note}")
+    for path in write(report, out, kinds):
+        click.echo(f"wrote {path}")
+    click.echo(f"report {report.id} version {report.version}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def reports(settings: Settings, as_json: bool) -> None:
+    """Stored reports, newest first, with their ids (for synth show)."""
+    with _store(settings) as store:
+        rows = store.reports()
     if as_json:
-        click.echo(answer.model_dump_json(indent=2))
+        click.echo(json.dumps(rows, indent=2))
         return
-    click.echo(f"# {question}\n")
-    for note in answer.notes:
-        click.echo(f"- {note}")
-    click.echo("- Evidence passages only: this command does not yet extract or verify claims, "
-               "so nothing below is a verified claim.\n")
-    for n, paper in enumerate(answer.papers, start=1):
-        click.echo(f"## {n}. {paper.title} [{paper.paper_id}]\n")
-        for h in paper.passages:
-            click.echo(f"> {' '.join(h.text.split())}\n\n"
-                       f"({paper.paper_id}, {_where(h.page)}, chars {h.char_start}-{h.char_end})\n")
+    if not rows:
+        click.echo('no reports yet: run synth ask "your question"')
+    for row in rows:
+        click.echo(f"{row['id']}  v{row['version']}  {row['created']}  score "
+                   f"{row['score']:.1f}  {row['claims']} claims  {row['question'][:80]}")
+
+
+@cli.command()
+@click.argument("report_id")
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md",
+              show_default=True)
+@click.option("--version", "version", type=click.IntRange(1), help="An earlier version.")
+@click.pass_obj
+def show(settings: Settings, report_id: str, fmt: str, version: int | None) -> None:
+    """Print a stored report (REPORT_ID, or a unique prefix of it) in one format."""
+    from .errors import StoreError
+    from .render import render
+    from .report import Report
+
+    with _store(settings) as store:
+        data = store.report_json(report_id, version)
+    if data is None:
+        raise StoreError(f"no report {report_id!r}" + (f" version {version}" if version else ""),
+                         "see `synth reports` for the ids")
+    click.echo(render(Report.model_validate_json(data), fmt), nl=False)
 
 
 @cli.command()

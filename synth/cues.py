@@ -5,7 +5,8 @@ Deterministic pattern rules for the offline extractor (:mod:`synth.extract`); no
 - :func:`claim_cues` scores how claim-like a sentence is from result verbs ("we show",
   "outperforms", "reduced"), comparisons ("than", "compared with"), stated numbers and stated
   limitations, and marks sentences that cannot be a claim: captions, citation-heavy
-  background, questions, fragments, table debris, and text addressed to a language model.
+  background, questions, fragments, titles and headings (no sentence end), table debris, and
+  text addressed to a language model.
 - :func:`claim_type` picks one of :data:`synth.models.CLAIM_TYPES`.
 - :func:`quantities` parses numbers and their units ("12.5%", "3.2x", "40 ms", "1.5B").
 """
@@ -49,6 +50,7 @@ _CITATION = re.compile(r"\[\s*\d+(?:\s*[,–-]\s*\d+)*\s*\]|\(\s*[A-Z][A-Za-z-]+
                        r"(?: and [A-Z][A-Za-z-]+)?,? (?:19|20)\d\d[a-z]?\s*[;)]|\bet al\.")
 _CAPTION = re.compile(r"^\s*(fig(ure)?|table|tab|algorithm|listing|eq(uation)?)\.?\s*\d+\s*[:.|]",
                       re.I)
+_ENDS_SENTENCE = re.compile(r"[.!][\"'”’)\]]*\d{0,2}\s*$")
 _INSTRUCTION = re.compile(
     r"\b(ignore|disregard|forget) (all |any )?(the )?(previous|prior|above|earlier)"
     r" (instructions?|prompts?|text)|\byou are (an? )?(ai|assistant|language model|chatgpt)\b"
@@ -84,6 +86,8 @@ def claim_cues(sentence: str) -> Cues:
         return Cues(0.0, "caption")
     if sentence.rstrip().endswith("?"):
         return Cues(0.0, "question")
+    if not _ENDS_SENTENCE.search(sentence):
+        return Cues(0.0, "no sentence end (a title, heading or cut-off text)")
     letters = sum(c.isalpha() for c in sentence)
     if letters < 0.55 * len(sentence.replace(" ", "")):
         return Cues(0.0, "table or formula debris")

@@ -1,0 +1,164 @@
+"""synth ask end to end, offline: retrieve, screen, extract, verify, review, render, store.
+
+One library per module: two real PDFs plus a slice of the LLM-Bible abstracts (read in place
+from ../shared/data and written to a temp snapshot file), embedded once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from synth.cli import cli
+from synth.config import load_settings
+from synth.ingest import ingest
+from synth.pipeline import run_ask
+from synth.render import render
+from synth.report import Report
+from synth.review import CEILING_UNANSWERED
+from synth.store import open_store
+
+from .conftest import DATA, PDFS
+from .llama_server import free_port
+
+BIBLE = DATA / "arxiv-abstracts" / "llm-bible" / "llm_bible_efficiency_subset.jsonl"
+SCHOLARQA = DATA / "scholarqabench" / "data" / "scholarqa_cs" / "test_configs_snippets.json"
+QUESTION = "Does quantization reduce the memory and inference cost of large language models?"
+EVIL_TITLE = "<script>alert(1)</script> Quantized LLM inference"
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
+    from synth.embed import embed_missing
+
+    root = tmp_path_factory.mktemp("ask-home")
+    rows = [json.loads(line) for line in BIBLE.read_text().splitlines()]
+    picked = [r for r in rows if "quantiz" in r["title"].lower()][:30] + rows[:60]
+    picked.append({"arxiv_id": "2499.00001", "title": EVIL_TITLE, "authors": "A. Tester",
+                   "abstract": "Quantization to 4 bits reduces the memory of large language "
+                   "models by 70% compared with 16-bit weights. It lowers inference cost."})
+    snapshot = root / "slice.jsonl"
+    snapshot.write_text("".join(json.dumps(r) + "\n" for r in picked))
+    settings = load_settings(env={}, home=root / "home")
+    with open_store(settings.db_path) as store:
+        ingest(store, settings, [str(snapshot), str(PDFS / "2501.10120v1.pdf"),
+                                 str(PDFS / "2206.10883v3.pdf")])
+        embed_missing(store, embedder)
+    return root / "home"
+
+
+def ask(home: Path, embedder, question: str, **options) -> Report:
+    settings = load_settings(env={}, home=home, **options.pop("settings", {}))
+    with open_store(settings.db_path) as store:
+        return run_ask(store, settings, embedder, question, source="library", **options)
+
+
+def test_report_answers_from_verified_claims_whose_quotes_sit_at_their_spans(home, embedder):
+    report = ask(home, embedder, QUESTION)
+    assert report.answerable and report.answerability[0].endswith("bear on the question.")
+    assert report.results["claims_verified"] >= 3 and report.results["papers_kept"] >= 2
+    with open_store(home / "library.db") as store:
+        for c in report.claims:
+            assert store.fulltext(c.paper_id)[c.char_start:c.char_end] == c.quote
+    cited = {n for s in report.abstract for n in s.cites}
+    assert cited and cited <= {c.n for c in report.claims if c.verified}
+    assert all(s.cites for s in report.abstract[1:])  # only the answerability line cites nothing
+    assert len(report.reviews) == 3 and 0 <= report.score <= 10
+    scores = [r.overall for r in report.reviews]
+    assert abs(report.spread - (max(scores) - min(scores))) < 0.11
+    assert set(report.manifest.templates) == {"report.md.j2", "report.html.j2"}
+    assert set(report.seconds) == {"retrieve", "screen", "extract", "verify", "review"}
+    data = json.loads(render(report, "json"))
+    assert {"text", "quote", "paper_id", "page", "char_start", "char_end", "label",
+            "confidence"} <= set(data["claims"][0])
+    md, html = render(report, "md"), render(report, "html")
+    for section in ("Abstract", "Research question", "Methodology", "Results", "Limitations",
+                    "Claims", "Contradictions", "References", "Verification level", "Quality",
+                    "Correction record", "Provenance"):
+        assert f"## {section}" in md and f"<h2>{section}</h2>" in html
+
+
+def test_untrusted_titles_are_escaped_in_every_format(home, embedder):
+    report = ask(home, embedder, "Does 4-bit quantization reduce the memory of LLM weights?")
+    assert any(p.title == EVIL_TITLE for p in report.papers)
+    for fmt in ("md", "html"):
+        text = render(report, fmt)
+        assert "<script>alert" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert json.loads(render(report, "json"))["papers"]  # JSON carries the raw title as data
+
+
+def test_question_no_paper_touches_says_so_first_and_scores_low(home, embedder):
+    report = ask(home, embedder, "What hydration works best for a rye sourdough bread?")
+    assert not report.answerable
+    assert report.answerability[0].startswith("The sources do not answer this question")
+    assert report.score <= CEILING_UNANSWERED
+    assert report.quality_tier.startswith("D") and report.verification_level.startswith("L0")
+    assert render(report, "md").count("The sources do not answer") >= 1
+
+
+def test_scholarqabench_question_gives_an_honest_report(home, embedder):
+    question = json.loads(SCHOLARQA.read_text())[0]["initial_prompt"]
+    report = ask(home, embedder, question)
+    if not report.answerable:
+        assert report.score <= CEILING_UNANSWERED
+    assert report.question == question and report.papers
+
+
+def test_question_in_another_language_runs_and_stays_honest(home, embedder):
+    report = ask(home, embedder, "¿Reduce la cuantización el coste de inferencia de los modelos?")
+    assert report.answerable or report.score <= CEILING_UNANSWERED
+
+
+def test_rerun_reuses_stored_work_and_appends_a_version(home, embedder):
+    first = ask(home, embedder, QUESTION, max_papers=3)
+    with open_store(home / "library.db") as store:
+        counts = [store.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+                  for t in ("extractions", "verdicts")]
+    again = ask(home, embedder, QUESTION, max_papers=3)
+    with open_store(home / "library.db") as store:
+        assert counts == [store.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+                          for t in ("extractions", "verdicts")]
+    assert again.id == first.id and again.version == first.version + 1
+    assert [c.model_dump() for c in again.claims] == [c.model_dump() for c in first.claims]
+
+
+def test_llm_down_mid_run_finishes_offline_and_says_so(home, embedder):
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    report = ask(home, embedder, QUESTION, max_papers=2,
+                 settings={"llm_base_url": url, "llm_model": "m", "llm_timeout": 2})
+    assert any("extraction finished offline" in n for n in report.notes)
+    assert report.claims and all(c.extractor == "offline" for c in report.claims)
+
+
+def test_budget_reached_goes_on_offline(home, embedder):
+    from .llm_server import ScriptedLLM
+
+    with ScriptedLLM() as server:
+        server.reply_tool("ProposedClaims", {"claims": []})
+        report = ask(home, embedder, QUESTION, max_papers=2, budget=0.0,
+                     settings={"llm_base_url": server.url, "llm_model": "gpt-4o-mini"})
+    assert not server.requests and any("budget" in n for n in report.notes)
+
+
+def test_cli_ask_reports_show_and_dry_run(home, tmp_path):
+    env = {"SYNTH_HOME": str(home)}
+    runner = CliRunner()
+    out = tmp_path / "out"
+    result = runner.invoke(cli, ["ask", "-q", "--source", "library", "--max-papers", "2",
+                                 "--out", str(out), "--format", "md,json", QUESTION], env=env)
+    assert result.exit_code == 0, result.output
+    assert "verified claims from" in result.output.splitlines()[0]
+    assert sorted(p.suffix for p in out.iterdir()) == [".json", ".md"]
+    listed = json.loads(runner.invoke(cli, ["reports", "--json"], env=env).output)
+    rid = listed[0]["id"]
+    shown = runner.invoke(cli, ["show", rid[:6], "--format", "html"], env=env)
+    assert shown.exit_code == 0 and shown.output.startswith("<!DOCTYPE html>")
+    assert runner.invoke(cli, ["show", "nope"], env=env).exit_code == 3
+    dry = runner.invoke(cli, ["ask", "--dry-run", QUESTION], env=env)
+    guess = json.loads(dry.output)
+    assert guess["llm"] is None and guess["cost"] == 0.0 and guess["papers_kept"] >= 1
+    for bad in ("", "quantization"):
+        failed = runner.invoke(cli, ["ask", "--source", "library", bad], env=env)
+        assert failed.exit_code == 9 and "not a research question" in failed.output
