@@ -195,18 +195,18 @@ def ask(settings: Settings, question: str, max_papers: int, source: str, out: Pa
         formats: str, dry_run: bool, budget: float | None, quiet: bool) -> None:
     """Answer QUESTION from the literature: retrieve, screen, extract, verify, review, and
     write the report (Markdown, HTML, JSON) to --out. It is also stored: see synth reports."""
-    from .embed import load_embedder
+    from .embed import LazyEmbedder
     from .pipeline import estimate, run_ask
     from .render import write
 
     kinds = _formats(formats)
     with _store(settings) as store, progress_bars(quiet) as bars:
         if dry_run:
-            guess = estimate(store, settings, load_embedder(settings.embed_model), question,
+            guess = estimate(store, settings, LazyEmbedder(settings.embed_model), question,
                              max_papers=max_papers)
             click.echo(guess.model_dump_json(indent=2))
             return
-        report = run_ask(store, settings, load_embedder(settings.embed_model), question,
+        report = run_ask(store, settings, LazyEmbedder(settings.embed_model), question,
                          max_papers=max_papers, source=source, budget=budget,  # type: ignore[arg-type]
                          progress=bars)
     for line in report.answerability:

@@ -77,6 +77,20 @@ def load_embedder(name: str = DEFAULT_EMBED_MODEL) -> Embedder:
     return SentenceTransformerEmbedder(name, model)
 
 
+class LazyEmbedder:
+    """Loads its model on the first ``encode``: wrapped in a :class:`CachedEmbedder`, a run
+    whose texts are all embedded already (a warm ``synth ask``) never imports torch."""
+
+    def __init__(self, name: str = DEFAULT_EMBED_MODEL) -> None:
+        self.name = name
+        self._loaded: Embedder | None = None
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if self._loaded is None:
+            self._loaded = load_embedder(self.name)
+        return self._loaded.encode(texts)
+
+
 class CachedEmbedder:
     """An embedder whose vectors are kept in the store by text sha256, so a text (a passage,
     an evidence sentence, a claim) is embedded once per model, whichever process asks."""

@@ -22,6 +22,7 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 from pydantic import BaseModel
@@ -46,6 +47,7 @@ from .verify import Verdict, verify_claim
 
 log = logging.getLogger(__name__)
 CLAIMS_PER_PAPER = 8
+CALIBRATED = {"synth-xenc"}  # backends whose confidence is calibrated (README, Verification)
 OUTPUT_TOKENS_PER_CALL = 400
 CANDIDATES_PER_KEPT = 2  # papers retrieved per paper to keep, for the screen to choose from
 REPORT_TEMPLATES = ("report.md.j2", "report.html.j2")
@@ -61,6 +63,27 @@ def check_question(question: str) -> str:
 
 def report_id(question: str, max_papers: int, source: str) -> str:
     return hashlib.sha256(json.dumps([question, max_papers, source]).encode()).hexdigest()[:12]
+
+
+class LazyScorer:
+    """Loads the verification model on the first claim that has no stored verdict, so a warm
+    rerun does not load it at all. ``name`` is the backend setting until then."""
+
+    def __init__(self, load: Callable[[], PairScorer], name: str) -> None:
+        self._load, self._scorer, self.name = load, None, name
+
+    def loaded(self) -> PairScorer:
+        if self._scorer is None:
+            self._scorer = self._load()
+            self.name = self._scorer.name
+        return self._scorer
+
+    def score(self, pairs: list[tuple[str, str]]):
+        return self.loaded().score(pairs)
+
+    @property
+    def decider(self):
+        return getattr(self.loaded(), "decider", None)
 
 
 class Run:
@@ -110,7 +133,9 @@ class Run:
         verdicts = []
         for done, claim in enumerate(claims, start=1):
             key = hashlib.sha256(json.dumps(
-                [claim.text, claim.paper_id, scorer.name, sorted(kept_ids)]).encode()).hexdigest()
+                [claim.text, claim.paper_id, self.settings.verify_model, self.settings.llm_model
+                 if self.settings.verify_model == "llm-judge" else "",
+                 sorted(kept_ids)]).encode()).hexdigest()
             cached = self.store.cached_verdict(key)
             if cached is not None:
                 verdicts.append(Verdict.model_validate_json(cached))
@@ -186,7 +211,7 @@ def run_ask(store: Store, settings: Settings, embedder: Embedder, question: str,
     question = check_question(question)
     run = Run(store, settings, embedder, question, budget, progress)
     started = time.perf_counter()
-    retrieved = retrieve(store, settings, embedder, question, source=source,
+    retrieved = retrieve(store, settings, run.embedder, question, source=source,
                          max_papers=max_papers * CANDIDATES_PER_KEPT, progress=progress)
     run.notes += retrieved.notes
     run.timed("retrieve", started)
@@ -198,15 +223,15 @@ def run_ask(store: Store, settings: Settings, embedder: Embedder, question: str,
     extracted = run.extract_all(kept)
     run.timed("extract", started)
     started = time.perf_counter()
-    scorer = scorer or load_scorer(settings.verify_model, run.embedder, settings)
+    scorer = scorer or LazyScorer(lambda: load_scorer(settings.verify_model, run.embedder,
+                                                      settings), settings.verify_model)
     verdicts = run.verify_all(extracted, [p.paper_id for p in kept], scorer)
     claims = report_claims(extracted, verdicts, {p.paper_id: p.title for p in papers})
     run.timed("verify", started)
     started = time.perf_counter()
     answerable, why = answerability(papers, claims)
     texts = {p.paper_id: store.fulltext(p.paper_id) or "" for p in kept}
-    calibrated = getattr(scorer, "decider", None) is not None and \
-        type(scorer.decider).__name__ == "ClaimClassifier"  # type: ignore[attr-defined]
+    calibrated = settings.verify_model in CALIBRATED
     reviews = panel(facts(papers, claims, texts, answerable, calibrated))
     score, spread, dims = consensus(reviews)
     run.timed("review", started)

@@ -60,4 +60,3 @@ def test_cli_ask_on_one_pdf_writes_a_report_resting_on_that_paper(tmp_path) -> N
     assert "The answer rests on a single paper" in result.output
     [md] = tmp_path.glob("*.md")
     assert "PaSa: An LLM Agent for Comprehensive Academic Paper Search" in md.read_text()
-    assert "(2501.10120v1, page " in result.output

@@ -40,7 +40,8 @@ def test_store_uses_wal_busy_timeout_and_migrates_once(tmp_path: Path) -> None:
         assert store.db.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
     with open_store(tmp_path / "lib.db") as store:  # reopening applies nothing twice
         names = [r[0] for r in store.db.execute("SELECT name FROM _sqlite_migrations")]
-        assert names == ["m001_library", "m002_imported_records", "m003_llm_calls", "m004_claims"]
+        assert names == ["m001_library", "m002_imported_records", "m003_llm_calls", "m004_claims",
+                         "m005_reports"]
 
 
 def test_library_made_by_an_older_synth_is_migrated_with_its_data(tmp_path: Path) -> None:
