@@ -162,3 +162,48 @@ def test_cli_ask_reports_show_and_dry_run(home, tmp_path):
     for bad in ("", "quantization"):
         failed = runner.invoke(cli, ["ask", "--source", "library", bad], env=env)
         assert failed.exit_code == 9 and "not a research question" in failed.output
+
+
+class Crash(Exception):
+    pass
+
+
+class CrashingScorer:
+    """The real default verifier, which dies after ``calls`` scoring calls (a killed run)."""
+
+    def __init__(self, calls: int) -> None:
+        from synth.nli import load_scorer
+
+        self.inner, self.left = load_scorer("synth-xenc"), calls
+        self.name, self.decider = self.inner.name, self.inner.decider
+
+    def score(self, pairs):
+        self.left -= 1
+        if self.left < 0:
+            raise Crash("killed")
+        return self.inner.score(pairs)
+
+
+def test_a_run_killed_mid_way_resumes_from_what_it_stored(home, embedder):
+    question = "Can low-bit quantization keep the accuracy of large language models?"
+    settings = load_settings(env={}, home=home)
+    with open_store(settings.db_path) as store, pytest.raises(Crash):
+        run_ask(store, settings, embedder, question, source="library", scorer=CrashingScorer(3))
+    with open_store(settings.db_path) as store:
+        stored = store.db.execute("SELECT COUNT(*) FROM verdicts").fetchone()[0]
+        assert not [r for r in store.reports() if r["question"] == question]
+        scorer = CrashingScorer(10_000)
+        report = run_ask(store, settings, embedder, question, source="library", scorer=scorer)
+        resumed = store.db.execute("SELECT COUNT(*) FROM verdicts").fetchone()[0]
+    assert report.version == 1 and report.claims
+    assert 10_000 - scorer.left == len(report.claims) - 3  # the 3 stored verdicts were reused
+    assert resumed == stored + len(report.claims) - 3
+
+
+def test_arxiv_down_is_one_line_and_the_run_goes_on(home, embedder):
+    settings = load_settings(env={}, home=home, arxiv_delay=0.01, arxiv_retries=1,
+                             arxiv_api_url=f"http://127.0.0.1:{free_port()}/api/query")
+    with open_store(settings.db_path) as store:
+        report = run_ask(store, settings, embedder, QUESTION, source="both", max_papers=2)
+    assert any(n.startswith("arXiv could not be reached") for n in report.notes)
+    assert report.claims
