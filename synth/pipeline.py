@@ -3,7 +3,8 @@
 question → retrieve (:mod:`synth.ask`: live arXiv when asked and reachable, then the library)
 → relevance screen (:mod:`synth.screen`) → full text (read at ingest) → extract
 (:mod:`synth.extract`) → verify (:mod:`synth.verify`, against the kept papers) → review
-(:mod:`synth.review`) → synthesis (:mod:`synth.synthesize`) → the :class:`~synth.report.Report`,
+(:mod:`synth.review`, LLM reviewer too when configured) → synthesis (:mod:`synth.synthesize`,
+written by the LLM and checked when configured) → the :class:`~synth.report.Report`,
 stored as a new version (rendering is :mod:`synth.render`).
 
 Each stage's work is stored as it is done: papers and passages at ingest, extractions per
@@ -32,17 +33,26 @@ from .ask import AskSource
 from .ask import ask as retrieve
 from .config import Settings
 from .embed import CachedEmbedder, Embedder
-from .errors import BudgetExceeded, InvalidQuestion, LLMUnavailable
+from .errors import BudgetExceeded, InvalidQuestion, LLMError, LLMUnavailable
 from .extract import extract
 from .ingest import Progress, no_progress
 from .models import Claim, Extraction
 from .nli import PairScorer, load_scorer
-from .report import Contradiction, Manifest, Report, ReportClaim, ScreenedPaper, Usage
-from .review import consensus, facts, panel, quality_tier
+from .report import (
+    Contradiction,
+    Manifest,
+    Report,
+    ReportClaim,
+    Review,
+    ScreenedPaper,
+    Sentence,
+    Usage,
+)
+from .review import Facts, consensus, facts, llm_review, panel, quality_tier
 from .screen import screen
 from .search import Searcher
 from .store import Store
-from .synthesize import offline_abstract
+from .synthesize import llm_abstract, offline_abstract
 from .verify import Verdict, verify_claim
 
 log = logging.getLogger(__name__)
@@ -126,6 +136,25 @@ class Run:
                 self.llm = None
         return extract(self.store, self.settings, paper_id, self.question,
                        extractor="offline", max_claims=CLAIMS_PER_PAPER)
+
+    def llm_reviews(self, found: Facts, claims: list[ReportClaim]) -> list[Review]:
+        if self.llm is None:
+            return []
+        try:
+            return [llm_review(self.llm, self.question, found, claims)]
+        except LLMError as err:
+            self.notes.append(f"the LLM reviewer gave no usable review ({err.message}); the "
+                              "panel is rule-based only")
+            return []
+
+    def abstract(self, why: list[str], claims: list[ReportClaim]) -> list[Sentence]:
+        if self.llm is not None:
+            try:
+                return llm_abstract(self.llm, self.question, why, claims)
+            except LLMError as err:
+                self.notes.append(f"the LLM synthesis failed its checks ({err.message}); the "
+                                  "abstract was assembled offline")
+        return offline_abstract(why, claims)
 
     def verify_all(self, claims: list[Claim], kept_ids: list[str],
                    scorer: PairScorer) -> list[Verdict]:
@@ -232,13 +261,17 @@ def run_ask(store: Store, settings: Settings, embedder: Embedder, question: str,
     answerable, why = answerability(papers, claims)
     texts = {p.paper_id: store.fulltext(p.paper_id) or "" for p in kept}
     calibrated = settings.verify_model in CALIBRATED
-    reviews = panel(facts(papers, claims, texts, answerable, calibrated))
+    found = facts(papers, claims, texts, answerable, calibrated)
+    reviews = panel(found) + run.llm_reviews(found, claims)
     score, spread, dims = consensus(reviews)
     run.timed("review", started)
+    started = time.perf_counter()
+    abstract = run.abstract(why, claims)
+    run.timed("synthesize", started)
     report = Report(
         id=report_id(question, max_papers, source), title=f"Evidence on: {question}",
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"), question=question,
-        answerable=answerable, answerability=why, abstract=offline_abstract(why, claims),
+        answerable=answerable, answerability=why, abstract=abstract,
         methodology=methodology(settings, source, papers, run, scorer.name),
         results=results(papers, claims, score), claims=claims,
         limitations=limitations(papers, claims, scorer.name, run.notes),
@@ -261,7 +294,7 @@ def methodology(settings: Settings, source: str, papers: list[ScreenedPaper], ru
                  "offline rules (claim cues and the question's words), each claim a verbatim "
                  "sentence")
     return [
-        f"Retrieval: hybrid search (BM25 + MiniLM embeddings) over the library"
+        "Retrieval: hybrid search (BM25 + MiniLM embeddings) over the library"
         + (", after searching arXiv for the question" if source != "library" else "") + ".",
         f"Relevance screen: a paper is kept when one of its passages has embedding similarity "
         f"of at least {MIN_SIMILARITY:.2f} to the question; {sum(p.kept for p in papers)} of "
@@ -303,7 +336,7 @@ def manifest(settings: Settings, run: Run, scorer: str, kept: list[ScreenedPaper
 
     templates = list(REPORT_TEMPLATES)
     if settings.llm_base_url and settings.llm_model:
-        templates.append("extract_claims.j2")
+        templates += ["extract_claims.j2", "synthesize.j2", "review.j2"]
     if settings.verify_model == "llm-judge":
         templates.append("verify_judge.j2")
     extractor = f"llm:{settings.llm_model}" if settings.llm_base_url and settings.llm_model \

@@ -1,5 +1,9 @@
 """The reviewer panel: independent reviewers score a report draft from its stored facts.
 
+With an LLM configured, an LLM reviewer (:func:`llm_review`, ``templates/review.j2``) joins
+the three rule-based ones; it reads the same facts and the claims, and the same ceiling is
+applied to its score in code.
+
 Offline, three rule-based reviewers read the same :class:`Facts` with different priorities:
 
 - ``evidence``: how much verified, independently corroborated evidence there is;
@@ -16,8 +20,11 @@ question, scores at most :data:`CEILING_UNANSWERED` (3.0) from every reviewer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
+from pydantic import BaseModel, Field
+
+from .llm import LLM, as_data
 from .report import DIMENSIONS, Level, ReportClaim, Review, ScreenedPaper
 
 POINTS = {"LOW": 2.0, "MEDIUM": 5.5, "HIGH": 9.0}
@@ -137,3 +144,25 @@ def quality_tier(score: float) -> str:
     if score > CEILING_UNANSWERED:
         return "C (weak evidence)"
     return "D (the sources do not answer the question)"
+
+
+class LLMReview(BaseModel):
+    evidence_strength: Level
+    citation_grounding: Level
+    uncertainty_disclosure: Level
+    reproducibility: Level
+    overall: float = Field(ge=0, le=10, description="0 to 10")
+    rationale: str
+
+
+def llm_review(llm: LLM, question: str, f: Facts, claims: list[ReportClaim]) -> Review:
+    answer = llm.call("review.j2", LLMReview, question=as_data(question),
+                      facts=", ".join(f"{k}={v}" for k, v in asdict(f).items()),
+                      claims=[{"n": c.n, "verified": c.verified, "independent": c.independent,
+                               "confidence": c.confidence, "text": as_data(c.text)}
+                              for c in claims[:30]])
+    v = answer.value
+    overall = v.overall if f.answerable and f.verified else min(v.overall, CEILING_UNANSWERED)
+    return Review(reviewer=f"llm:{llm.model}", kind="llm",
+                  dimensions={d: getattr(v, d) for d in DIMENSIONS}, overall=round(overall, 1),
+                  rationale=" ".join(v.rationale.split())[:1000])

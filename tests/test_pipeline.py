@@ -69,7 +69,8 @@ def test_report_answers_from_verified_claims_whose_quotes_sit_at_their_spans(hom
     scores = [r.overall for r in report.reviews]
     assert abs(report.spread - (max(scores) - min(scores))) < 0.11
     assert set(report.manifest.templates) == {"report.md.j2", "report.html.j2"}
-    assert set(report.seconds) == {"retrieve", "screen", "extract", "verify", "review"}
+    assert set(report.seconds) == {"retrieve", "screen", "extract", "verify", "review",
+                                   "synthesize"}
     data = json.loads(render(report, "json"))
     assert {"text", "quote", "paper_id", "page", "char_start", "char_end", "label",
             "confidence"} <= set(data["claims"][0])
