@@ -19,3 +19,4 @@ mkdir -p bench/out
 "$PY" bench/embed_batching.py --home bench/out/scifact-home | tee bench/out/embed_batching.txt
 "$PY" bench/scale.py --home bench/out/scale-home "$@" | tee bench/out/scale.txt
 "$PY" bench/bm25_postings.py --home bench/out/scale-home | tee bench/out/bm25_postings.txt
+"$PY" bench/ask_e2e.py --home bench/out/scale-home | tee bench/out/ask_e2e.txt

@@ -208,3 +208,39 @@ def test_arxiv_down_is_one_line_and_the_run_goes_on(home, embedder):
         report = run_ask(store, settings, embedder, QUESTION, source="both", max_papers=2)
     assert any(n.startswith("arXiv could not be reached") for n in report.notes)
     assert report.claims
+
+
+def chromium() -> str:
+    import os
+    import shutil
+
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        message = "chromium missing: run scripts/install_test_tools.sh (Debian's chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def test_html_report_renders_its_claims_table_in_headless_chromium(home, embedder, tmp_path):
+    import re
+    import subprocess
+
+    browser = chromium()
+    report = ask(home, embedder, QUESTION, max_papers=3)
+    page = tmp_path / "report.html"
+    page.write_text(render(report, "html"), encoding="utf-8")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'profile'}"]
+    dom = subprocess.run([browser, *flags, "--dump-dom", page.as_uri()], capture_output=True,
+                         text=True, timeout=120, check=True).stdout
+    body = dom[dom.index('<table id="claims">'):]
+    rows = re.findall(r"<tr><td>(\d+)</td>", body[:body.index("</table>")])
+    assert [int(n) for n in rows] == [c.n for c in report.claims] and rows
+    assert 'href="#q1"' in dom and 'id="q1"' in dom  # each claim links to its quote
+    shot = tmp_path / "report.png"
+    subprocess.run([browser, *flags, f"--screenshot={shot}", "--window-size=1200,1600",
+                    page.as_uri()], capture_output=True, timeout=120, check=True)
+    assert shot.stat().st_size > 10_000
