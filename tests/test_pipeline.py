@@ -244,3 +244,18 @@ def test_html_report_renders_its_claims_table_in_headless_chromium(home, embedde
     subprocess.run([browser, *flags, f"--screenshot={shot}", "--window-size=1200,1600",
                     page.as_uri()], capture_output=True, timeout=120, check=True)
     assert shot.stat().st_size > 10_000
+
+
+def test_ask_from_live_arxiv_replayed_on_loopback(tmp_path, embedder):
+    from .arxiv_server import serve_arxiv
+
+    with serve_arxiv() as server:
+        settings = load_settings(env={}, home=tmp_path / "h", arxiv_delay=0.01,
+                                 arxiv_api_url=server.api_url, arxiv_pdf_url=server.pdf_url)
+        with open_store(settings.db_path) as store:
+            report = run_ask(store, settings, embedder, "au:del_maestro AND ti:checkerboard",
+                             source="arxiv", max_papers=1)
+    assert report.notes[0].startswith("arXiv: 1 new papers")
+    [paper] = report.papers
+    assert paper.version is not None and paper.paper_id.endswith(f"v{paper.version}")
+    assert report.manifest.papers == ([paper.paper_id] if paper.kept else [])
