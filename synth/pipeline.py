@@ -162,7 +162,8 @@ class Run:
         verdicts = []
         for done, claim in enumerate(claims, start=1):
             key = hashlib.sha256(json.dumps(
-                [claim.text, claim.paper_id, self.settings.verify_model, self.settings.llm_model
+                [__version__, claim.text, claim.paper_id, self.settings.verify_model,
+                 self.settings.llm_model
                  if self.settings.verify_model == "llm-judge" else "",
                  sorted(kept_ids)]).encode()).hexdigest()
             cached = self.store.cached_verdict(key)
