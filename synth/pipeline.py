@@ -156,8 +156,8 @@ class Run:
                                   "abstract was assembled offline")
         return offline_abstract(why, claims)
 
-    def verify_all(self, claims: list[Claim], kept_ids: list[str],
-                   scorer: PairScorer) -> list[Verdict]:
+    def verify_all(self, claims: list[Claim], kept_ids: list[str], scorer: PairScorer,
+                   force: bool = False) -> list[Verdict]:
         searcher = Searcher(self.store, self.embedder, self.settings.lexical)
         verdicts = []
         for done, claim in enumerate(claims, start=1):
@@ -166,7 +166,7 @@ class Run:
                  self.settings.llm_model
                  if self.settings.verify_model == "llm-judge" else "",
                  sorted(kept_ids)]).encode()).hexdigest()
-            cached = self.store.cached_verdict(key)
+            cached = None if force else self.store.cached_verdict(key)
             if cached is not None:
                 verdicts.append(Verdict.model_validate_json(cached))
             else:
@@ -236,10 +236,13 @@ def limitations(papers: list[ScreenedPaper], claims: list[ReportClaim], scorer: 
 
 def run_ask(store: Store, settings: Settings, embedder: Embedder, question: str, *,
             max_papers: int = 5, source: AskSource = "both", budget: float | None = None,
-            scorer: PairScorer | None = None, progress: Progress = no_progress) -> Report:
-    """Answer ``question`` from the literature; the report is stored and returned."""
+            scorer: PairScorer | None = None, progress: Progress = no_progress,
+            batch_item: tuple[str, int] | None = None) -> Report:
+    """Answer ``question`` from the literature; the report is stored and returned.
+    ``batch_item`` (batch id, line) is marked done with the report, in one transaction."""
     question = check_question(question)
     run = Run(store, settings, embedder, question, budget, progress)
+    options = {"max_papers": max_papers, "source": source}
     started = time.perf_counter()
     retrieved = retrieve(store, settings, run.embedder, question, source=source,
                          max_papers=max_papers * CANDIDATES_PER_KEPT, progress=progress)
@@ -247,22 +250,45 @@ def run_ask(store: Store, settings: Settings, embedder: Embedder, question: str,
     run.timed("retrieve", started)
     started = time.perf_counter()
     papers = screen(retrieved.papers, store, max_papers)
-    kept = [p for p in papers if p.kept]
     run.timed("screen", started)
+    return from_extract(run, options, papers, scorer, batch_item=batch_item)
+
+
+def from_extract(run: Run, options: dict, papers: list[ScreenedPaper],
+                 scorer: PairScorer | None = None, *, force: bool = False,
+                 batch_item: tuple[str, int] | None = None) -> Report:
+    """The pipeline from extraction on, for screened ``papers``."""
     started = time.perf_counter()
-    extracted = run.extract_all(kept)
+    extracted = run.extract_all([p for p in papers if p.kept])
     run.timed("extract", started)
+    return from_verify(run, options, papers, extracted, scorer, force=force,
+                       batch_item=batch_item)
+
+
+def from_verify(run: Run, options: dict, papers: list[ScreenedPaper], extracted: list[Claim],
+                scorer: PairScorer | None = None, *, force: bool = False,
+                batch_item: tuple[str, int] | None = None) -> Report:
+    """The pipeline from verification on; ``force`` ignores stored verdicts."""
     started = time.perf_counter()
+    settings = run.settings
     scorer = scorer or LazyScorer(lambda: load_scorer(settings.verify_model, run.embedder,
                                                       settings), settings.verify_model)
-    verdicts = run.verify_all(extracted, [p.paper_id for p in kept], scorer)
+    verdicts = run.verify_all(extracted, [p.paper_id for p in papers if p.kept], scorer, force)
     claims = report_claims(extracted, verdicts, {p.paper_id: p.title for p in papers})
     run.timed("verify", started)
+    return from_review(run, options, papers, claims, scorer.name, batch_item=batch_item)
+
+
+def from_review(run: Run, options: dict, papers: list[ScreenedPaper],
+                claims: list[ReportClaim], scorer_name: str, *,
+                batch_item: tuple[str, int] | None = None) -> Report:
+    """The pipeline from review on: answerability, reviewers, synthesis, the stored report."""
+    store, settings, question = run.store, run.settings, run.question
     started = time.perf_counter()
     answerable, why = answerability(papers, claims)
+    kept = [p for p in papers if p.kept]
     texts = {p.paper_id: store.fulltext(p.paper_id) or "" for p in kept}
-    calibrated = settings.verify_model in CALIBRATED
-    found = facts(papers, claims, texts, answerable, calibrated)
+    found = facts(papers, claims, texts, answerable, settings.verify_model in CALIBRATED)
     reviews = panel(found) + run.llm_reviews(found, claims)
     score, spread, dims = consensus(reviews)
     run.timed("review", started)
@@ -270,19 +296,27 @@ def run_ask(store: Store, settings: Settings, embedder: Embedder, question: str,
     abstract = run.abstract(why, claims)
     run.timed("synthesize", started)
     report = Report(
-        id=report_id(question, max_papers, source), title=f"Evidence on: {question}",
+        id=report_id(question, options["max_papers"], options["source"]),
+        title=f"Evidence on: {question}",
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"), question=question,
-        answerable=answerable, answerability=why, abstract=abstract,
-        methodology=methodology(settings, source, papers, run, scorer.name),
+        options=options, answerable=answerable, answerability=why, abstract=abstract,
+        methodology=methodology(settings, options["source"], papers, run, scorer_name),
         results=results(papers, claims, score), claims=claims,
-        limitations=limitations(papers, claims, scorer.name, run.notes),
+        limitations=limitations(papers, claims, scorer_name, run.notes),
         contradictions=contradictions(claims), papers=papers, reviews=reviews, score=score,
         spread=spread, dimensions=dims, quality_tier=quality_tier(score),
         verification_level=verification_level(claims), notes=run.notes, seconds=run.seconds,
-        usage=usage(run), manifest=manifest(settings, run, scorer.name, kept))
-    version = store.save_report(report.id, question, report.created, score, answerable,
-                                len(claims), lambda v: report.model_copy(
-                                    update={"version": v}).model_dump_json())
+        usage=usage(run), manifest=manifest(settings, run, scorer_name, kept))
+    return save(store, report, batch_item)
+
+
+def save(store: Store, report: Report, batch_item: tuple[str, int] | None = None) -> Report:
+    """Store ``report`` as the next version of its id and return it with that version."""
+    version = store.save_report(report.id, report.question, report.created, report.score,
+                                report.answerable, len(report.claims),
+                                lambda v: report.model_copy(update={
+                                    "version": v, "corrections": []}).model_dump_json(),
+                                batch_item=batch_item)
     return report.model_copy(update={"version": version})
 
 

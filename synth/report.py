@@ -111,6 +111,7 @@ class Report(BaseModel):
     title: str
     created: str
     question: str
+    options: dict = Field({}, description="the run's options: max_papers, source")
     answerable: bool
     answerability: list[str] = Field(description="why the sources do or do not answer it")
     abstract: list[Sentence]

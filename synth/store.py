@@ -116,6 +116,20 @@ def m005_reports(db: sqlite_utils.Database) -> None:
                          pk=("id", "version"))
 
 
+@migrations()
+def m006_records(db: sqlite_utils.Database) -> None:
+    """Corrections (append-only) and batch progress."""
+    db["corrections"].create({
+        "id": int, "report_id": str, "version": int, "claim": int, "claim_id": str,
+        "who": str, "at": str, "label": str, "reason": str,
+    }, pk="id")
+    db["corrections"].create_index(["report_id"])
+    db["batch_items"].create({
+        "batch_id": str, "line": int, "question": str, "options": str, "report_id": str,
+        "version": int, "at": str,
+    }, pk=("batch_id", "line"))
+
+
 class Store:
     """An open library. Use :func:`open_store`; close with :meth:`close` or a ``with`` block."""
 
@@ -143,11 +157,21 @@ class Store:
                              "wait for the other synth to finish and run again") from err
         try:
             yield self.db
-        except BaseException:
-            self.db.rollback()
-            raise
-        else:
             self.db.execute("COMMIT")
+        except sqlite3.DatabaseError as err:  # disk full, I/O error, a corrupt page
+            self._rollback()
+            raise StoreError(f"writing to library {self.path} failed ({err}); this change "
+                             "was rolled back", "free disk space or check the disk, then run "
+                             "again: what was stored before is intact") from err
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _rollback(self) -> None:
+        try:
+            self.db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # SQLite already rolled back (it does on some I/O errors)
 
     # ---- papers -------------------------------------------------------------------------
 
@@ -370,9 +394,12 @@ class Store:
                                    "verdict": verdict_json, "at": _now()}, pk="key")
 
     def save_report(self, report_id: str, question: str, created: str, score: float,
-                    answerable: bool, claims: int, dump: Callable[[int], str]) -> int:
+                    answerable: bool, claims: int, dump: Callable[[int], str],
+                    batch_item: tuple[str, int] | None = None) -> int:
         """Append a report as the next version of ``report_id`` (never overwriting one);
-        ``dump(version)`` gives its JSON. Returns the version."""
+        ``dump(version)`` gives its JSON. Returns the version. With ``batch_item`` (batch id,
+        line) that item is marked done in the same transaction, so a killed batch never
+        finishes a question twice."""
         with self.write() as db:
             row = db.execute("SELECT MAX(version) FROM reports WHERE id = ?",
                              [report_id]).fetchone()
@@ -382,7 +409,45 @@ class Store:
                                   "answerable": int(answerable), "claims": claims,
                                   "report": dump(version)},
                                  pk=("id", "version"))
+            if batch_item is not None:
+                db.execute("UPDATE batch_items SET report_id = ?, version = ?, at = ? "
+                           "WHERE batch_id = ? AND line = ?",
+                           [report_id, version, _now(), *batch_item])
         return version
+
+    def report_versions(self, report_id: str) -> list[int]:
+        return [v for (v,) in self.db.execute(
+            "SELECT version FROM reports WHERE id = ? ORDER BY version", [report_id])]
+
+    def resolve_report_id(self, prefix: str) -> str | None:
+        rows = self.db.execute("SELECT DISTINCT id FROM reports WHERE id LIKE ? || '%'",
+                               [prefix]).fetchall()
+        return rows[0][0] if len(rows) == 1 else None
+
+    # ---- corrections and batches --------------------------------------------------------
+
+    def add_correction(self, row: dict) -> None:
+        with self.write() as db:
+            db["corrections"].insert({**row, "at": _now()}, pk="id")
+
+    def corrections(self, report_id: str) -> list[dict]:
+        cur = self.db.execute("SELECT claim, claim_id, who, at, label, reason, version "
+                              "FROM corrections WHERE report_id = ? ORDER BY id", [report_id])
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+    def add_batch_items(self, batch_id: str, items: list[tuple[int, str, str]]) -> None:
+        """Register (line, question, options JSON) items; ones already known are kept."""
+        with self.write() as db:
+            for line, question, options in items:
+                db.execute("INSERT OR IGNORE INTO batch_items (batch_id, line, question, "
+                           "options) VALUES (?, ?, ?, ?)", [batch_id, line, question, options])
+
+    def batch_items(self, batch_id: str) -> list[dict]:
+        cur = self.db.execute("SELECT line, question, options, report_id, version, at FROM "
+                              "batch_items WHERE batch_id = ? ORDER BY line", [batch_id])
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, row)) for row in cur.fetchall()]
 
     def reports(self) -> list[dict]:
         """The latest version of every report, newest first."""
@@ -403,6 +468,87 @@ class Store:
             "SELECT report FROM reports WHERE id = ? AND (? IS NULL OR version = ?) "
             "ORDER BY version DESC LIMIT 1", [rows[0][0], version, version]).fetchone()
         return row[0] if row else None
+
+    def get_claims(self, claim_ids: list[str]) -> list[Claim | None]:
+        """Stored claims in the order of ``claim_ids`` (None for one no longer stored)."""
+        cur = self.db.execute("SELECT * FROM claims LIMIT 0")
+        cols = [d[0] for d in cur.description]
+        found = {row[0]: _claim_from_row(dict(zip(cols, row))) for row in self._select_in(
+            "SELECT * FROM claims WHERE id IN ({marks})", claim_ids)}
+        return [found.get(cid) for cid in claim_ids]
+
+    # ---- bundles (export / import of one report and all it cites) ----------------------
+
+    def _rows(self, sql: str, keys: Iterable[str], *args: object) -> list[dict]:
+        cur = self.db.execute(sql.format(marks="NULL") + " LIMIT 0", list(args))
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, row)) for row in self._select_in(sql, keys, *args)]
+
+    def bundle_rows(self, report_id: str, paper_ids: set[str], claim_ids: set[str]) -> dict:
+        """Every stored row a report rests on, table by table (see :mod:`synth.bundle`)."""
+        rows: dict[str, list[dict]] = {
+            "reports": self._rows("SELECT * FROM reports WHERE id IN ({marks})", [report_id]),
+            "corrections": self._rows("SELECT * FROM corrections WHERE report_id IN ({marks})",
+                                      [report_id]),
+            "papers": self._rows("SELECT * FROM papers WHERE id IN ({marks})", paper_ids),
+            "texts": self._rows("SELECT * FROM texts WHERE paper_id IN ({marks})", paper_ids),
+            "passages": self._rows("SELECT id, paper_id, ordinal, page, section, char_start, "
+                                   "char_end, text, sha FROM passages WHERE paper_id IN "
+                                   "({marks})", paper_ids),
+            "claims": self._rows("SELECT * FROM claims WHERE id IN ({marks})", claim_ids)}
+        extraction_ids = {c["extraction_id"] for c in rows["claims"]}
+        keys = {c["llm_call"] for c in rows["claims"] if c["llm_call"]}
+        rows["extractions"] = self._rows("SELECT * FROM extractions WHERE id IN ({marks})",
+                                         extraction_ids)
+        rows["llm_calls"] = self._rows("SELECT * FROM llm_calls WHERE key IN ({marks})", keys)
+        rows["llm_cache"] = self._rows("SELECT * FROM llm_cache WHERE key IN ({marks})", keys)
+        for row in rows["llm_calls"] + rows["corrections"]:
+            row.pop("id")
+        return rows
+
+    def import_bundle_rows(self, rows: dict) -> None:
+        """Write a bundle's rows in one transaction: papers, texts and passages replace what
+        the library had for those papers; report versions, calls and corrections already
+        present are kept as they are."""
+        with self.write() as db:
+            paper_ids = [p["id"] for p in rows["papers"]]
+            db["papers"].upsert_all(rows["papers"], pk="id")
+            db["texts"].upsert_all(rows["texts"], pk="paper_id")
+            for pid in paper_ids:
+                db.execute("DELETE FROM passages WHERE paper_id = ?", [pid])
+            db["passages"].insert_all(rows["passages"], pk="pk")
+            db["extractions"].upsert_all(rows["extractions"], pk="id")
+            db["claims"].upsert_all(rows["claims"], pk="id")
+            db["llm_cache"].upsert_all(rows["llm_cache"], pk="key")
+            known = {(r[0], r[1]) for r in db.execute("SELECT key, attempt FROM llm_calls")}
+            db["llm_calls"].insert_all((r for r in rows["llm_calls"]
+                                        if (r["key"], r["attempt"]) not in known), pk="id")
+            db["reports"].insert_all(rows["reports"], pk=("id", "version"), ignore=True)
+            seen = {(r[0], r[1], r[2]) for r in db.execute(
+                "SELECT report_id, at, reason FROM corrections")}
+            db["corrections"].insert_all((r for r in rows["corrections"] if (
+                r["report_id"], r["at"], r["reason"]) not in seen), pk="id")
+
+    def set_paper_url(self, paper_id: str, url: str) -> None:
+        with self.write() as db:
+            db.execute("UPDATE papers SET url = ? WHERE id = ?", [url, paper_id])
+
+    def claim_row(self, claim_id: str) -> dict | None:
+        cur = self.db.execute("SELECT * FROM claims WHERE id = ?", [claim_id])
+        row = cur.fetchone()
+        return dict(zip([d[0] for d in cur.description], row)) if row else None
+
+    def passage(self, passage_id: str) -> dict | None:
+        cur = self.db.execute("SELECT id, paper_id, char_start, char_end, text, sha FROM "
+                              "passages WHERE id = ?", [passage_id])
+        row = cur.fetchone()
+        return dict(zip([d[0] for d in cur.description], row)) if row else None
+
+    def llm_calls_for(self, key: str) -> list[dict]:
+        cur = self.db.execute("SELECT model, prompt_sha, attempt, response, tokens_in, "
+                              "tokens_out FROM llm_calls WHERE key = ? ORDER BY id", [key])
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, row)) for row in cur.fetchall()]
 
     # ---- extractions and claims ---------------------------------------------------------
 
@@ -436,11 +582,7 @@ class Store:
         cur = self.db.execute("SELECT * FROM claims WHERE extraction_id = ? ORDER BY ordinal",
                               [extraction_id])
         cols = [d[0] for d in cur.description]
-        claims = []
-        for values in cur.fetchall():
-            c = dict(zip(cols, values))
-            c["numbers"] = json.loads(c["numbers"] or "[]")
-            claims.append(Claim(**{k: v for k, v in c.items() if k in Claim.model_fields}))
+        claims = [_claim_from_row(dict(zip(cols, values))) for values in cur.fetchall()]
         return Extraction(**{k: v for k, v in record.items() if k in Extraction.model_fields
                              and k not in ("stats", "problems")},
                           stats=ExtractionStats.model_validate_json(record["stats"]),
@@ -489,6 +631,12 @@ def open_store(path: Path) -> Store:
         raise StoreError(f"cannot create library at {path}: {err}",
                          "set --home or SYNTH_HOME to a writable folder") from err
     return Store(db, path)
+
+
+def _claim_from_row(row: dict) -> Claim:
+    row = {k: v for k, v in row.items() if k in Claim.model_fields}
+    row["numbers"] = json.loads(row.get("numbers") or "[]")
+    return Claim(**row)
 
 
 def _paper_from_row(row: dict) -> Paper:
