@@ -16,6 +16,7 @@ mkdir -p bench/out
 "$PY" bench/fusion_scifact.py --home bench/out/scifact-home | tee bench/out/fusion_scifact.txt
 "$PY" bench/verify_backends.py | tee bench/out/verify_backends.txt
 "$PY" bench/extract_offline.py | tee bench/out/extract_offline.txt
+"$PY" bench/records.py | tee bench/out/records.txt
 "$PY" bench/embed_batching.py --home bench/out/scifact-home | tee bench/out/embed_batching.txt
 "$PY" bench/scale.py --home bench/out/scale-home "$@" | tee bench/out/scale.txt
 "$PY" bench/bm25_postings.py --home bench/out/scale-home | tee bench/out/bm25_postings.txt

@@ -194,6 +194,9 @@ def test_batch_killed_three_times_finishes_every_question_once(library, tmp_path
         time.sleep(rng.uniform(6, 14))
         os.killpg(proc.pid, signal.SIGKILL)  # the batch and its workers, mid-write or not
         proc.wait()
+    with open_store(home / "library.db") as store:
+        done = store.db.execute("SELECT COUNT(report_id) FROM batch_items").fetchone()[0]
+    assert done < 20  # the kills did cut the batch short
     final = start_batch(home, path, tmp_path / "batch.log")
     assert final.wait(timeout=600) == 0, (tmp_path / "batch.log").read_text()[-3000:]
     settings = load_settings(env={}, home=home)
