@@ -10,8 +10,9 @@ so every run starts with no reports. 100 questions (20 topics × 5 patterns, off
 each):
 - questions 1-20 run as a batch with 1 worker, 21-40 with 2 workers: questions/s from
   scratch, each run's model loading included; 41-100 with 2 workers to fill the library;
-- then all 100 are regenerated in one process from ``render`` and from ``verify``: reports/s,
-  and the speed-up over the 2-worker from-scratch rate measured above.
+- then all 100 are regenerated in one process from ``render`` and from ``verify``, each new
+  version rendered to Markdown, HTML and JSON: reports/s, and the speed-up over the 2-worker
+  from-scratch rate measured above.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from synth.batch import batch, regenerate  # noqa: E402
 from synth.config import load_settings  # noqa: E402
 from synth.embed import LazyEmbedder, embed_missing, load_embedder  # noqa: E402
 from synth.ingest import ingest  # noqa: E402
+from synth.render import render  # noqa: E402
 from synth.store import open_store  # noqa: E402
 
 SLICE = DATA / "arxiv-abstracts" / "llm-bible" / "llm_bible_efficiency_subset.jsonl"
@@ -92,7 +94,9 @@ def main() -> None:
             for stage in ("render", "verify"):
                 start = time.perf_counter()
                 for rid in ids:
-                    regenerate(store, settings, embedder, rid, stage)
+                    report = regenerate(store, settings, embedder, rid, stage)
+                    for fmt in ("md", "html", "json"):
+                        render(report, fmt)
                 seconds = time.perf_counter() - start
                 rate = len(ids) / seconds
                 print(f"regenerate {len(ids)} reports from {stage}: {seconds:.1f} s = "

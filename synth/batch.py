@@ -86,10 +86,13 @@ def default_workers() -> int:
 _EMBEDDER = None
 
 
-def _worker_init() -> None:
+def _worker_init(threads: int) -> None:
+    """Share the cores among the workers: torch, imported later, reads these at import."""
     global _EMBEDDER
     from .embed import LazyEmbedder
 
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[name] = str(threads)
     _EMBEDDER = LazyEmbedder
 
 
@@ -111,6 +114,9 @@ def run_item(settings: Settings, batch_id: str, item: Item, out: Path | None,
     except SynthError as err:
         row["error"] = str(err)
         return row
+    except Exception as err:  # noqa: BLE001 - one question's bug must not stop the batch
+        row["error"] = f"{type(err).__name__}: {err} (a bug: please report it)"
+        return row
     row.update(report_id=report.id, version=report.version, score=report.score,
                claims=len(report.claims), verified=report.results["claims_verified"])
     return row
@@ -129,8 +135,9 @@ def batch(settings: Settings, path: Path, *, workers: int | None = None,
     todo = [i for i in items if i.line not in done]
     rows = []
     workers = max(1, min(workers or default_workers(), len(todo) or 1))
+    threads = max(1, (os.cpu_count() or 1) // workers)
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn"),
-                             initializer=_worker_init) as pool:
+                             initializer=_worker_init, initargs=(threads,)) as pool:
         futures = [pool.submit(run_item, settings, batch_id, i, out, list(formats))
                    for i in todo]
         for n, future in enumerate(as_completed(futures), start=1):

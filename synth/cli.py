@@ -195,6 +195,7 @@ def ask(settings: Settings, question: str, max_papers: int, source: str, out: Pa
         formats: str, dry_run: bool, budget: float | None, quiet: bool) -> None:
     """Answer QUESTION from the literature: retrieve, screen, extract, verify, review, and
     write the report (Markdown, HTML, JSON) to --out. It is also stored: see synth reports."""
+    from .digest import write_cards
     from .embed import LazyEmbedder
     from .pipeline import estimate, run_ask
     from .render import write
@@ -219,7 +220,36 @@ def ask(settings: Settings, question: str, max_papers: int, source: str, out: Pa
         click.echo(f"note: {note}")
     for path in write(report, out, kinds):
         click.echo(f"wrote {path}")
+    kept = [p.paper_id for p in report.papers if p.kept]
+    card_kinds = [k for k in kinds if k != "json"]
+    if kept and card_kinds:
+        with _store(settings) as store:
+            cards = write_cards(store, settings, kept, out, card_kinds)
+        click.echo(f"wrote {len(cards)} digest cards in {out / 'cards'}")
     click.echo(f"report {report.id} version {report.version}")
+
+
+@cli.command()
+@click.argument("paper_id")
+@click.option("--format", "formats", default="md", show_default=True,
+              help="Comma-separated: md, html, json.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Write the card files here instead of printing the first format.")
+@click.pass_obj
+def digest(settings: Settings, paper_id: str, formats: str, out: Path | None) -> None:
+    """A card of what PAPER_ID found (TLDR, problem, contributions, findings with numbers,
+    results, limitations, entities, reproducibility), every line with its quote and span."""
+    from .digest import card
+    from .render import card_name, render_card, write_text
+
+    kinds = _formats(formats)
+    with _store(settings) as store:
+        c = card(store, settings, paper_id)
+    if out is None:
+        click.echo(render_card(c, kinds[0]), nl=False)
+        return
+    for fmt in kinds:
+        click.echo(f"wrote {write_text(out / card_name(c.paper_id, fmt), render_card(c, fmt))}")
 
 
 @cli.command()

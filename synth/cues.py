@@ -124,7 +124,7 @@ def quantities(text: str) -> list[Quantity]:
         currency, number, unit = m.groups()
         before = text[:m.start()]
         if (_NOT_A_QUANTITY.search(before) or before.rstrip().endswith("[")
-                or re.search(r"[A-Za-z]-$", before)):  # a name such as GPT-4 or ROUGE-2
+                or re.search(r"[A-Za-z]-$|@$", before)):  # GPT-4, ROUGE-2, recall@20
             continue
         unit = f"{currency} {unit}" if currency and unit else currency or unit
         value = float(number.replace(",", "").replace("−", "-"))

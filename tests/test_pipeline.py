@@ -151,7 +151,10 @@ def test_cli_ask_reports_show_and_dry_run(home, tmp_path):
                                  "--out", str(out), "--format", "md,json", QUESTION], env=env)
     assert result.exit_code == 0, result.output
     assert "verified claims from" in result.output.splitlines()[0]
-    assert sorted(p.suffix for p in out.iterdir()) == [".json", ".md"]
+    assert sorted(p.suffix for p in out.iterdir() if p.is_file()) == [".json", ".md"]
+    cards = list((out / "cards").glob("*.md"))
+    [md] = out.glob("*.md")
+    assert cards and all(f"(cards/{c.name})" in md.read_text() for c in cards)
     listed = json.loads(runner.invoke(cli, ["reports", "--json"], env=env).output)
     rid = listed[0]["id"]
     shown = runner.invoke(cli, ["show", rid[:6], "--format", "html"], env=env)

@@ -1,0 +1,108 @@
+"""Digest cards for the 11 real PDFs: every line's quote sits at its span, numbers parsed match
+the text, entities a reader sees in the abstract are found (pinned by hand below)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from synth.chunk import metadata_text
+from synth.cli import cli
+from synth.config import load_settings
+from synth.cues import quantities
+from synth.digest import Card, CardLine, card
+from synth.ingest import ingest
+from synth.models import Paper
+from synth.render import render_card
+from synth.store import open_store
+
+from .conftest import PDFS
+
+
+@pytest.fixture(scope="module")
+def cards(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Card]]:
+    home = tmp_path_factory.mktemp("digest") / "home"
+    settings = load_settings(env={}, home=home)
+    with open_store(settings.db_path) as store:
+        ingest(store, settings, [str(PDFS)])
+        return home, {pid: card(store, settings, pid) for pid in store.paper_ids()}
+
+
+def lines(c: Card) -> list[CardLine]:
+    return ([c.tldr] if c.tldr else []) + c.problem + c.contributions + c.findings + \
+        c.limitations + c.reproducibility + [r.line for r in c.results] + \
+        [e.first for e in c.entities]
+
+
+def test_every_line_of_every_card_is_its_quote_at_its_span(cards) -> None:
+    home, by_id = cards
+    assert len(by_id) == 11
+    with open_store(home / "library.db") as store:
+        for pid, c in by_id.items():
+            text = store.fulltext(pid)
+            for line in lines(c):
+                assert text[line.char_start:line.char_end] == line.quote
+                assert line.numbers == quantities(line.text)
+                for q in line.numbers:
+                    assert q.text in line.text
+            for r in c.results:
+                assert r.value in r.line.numbers
+                assert r.metric.lower().split("@")[0] in r.line.text.lower()
+
+
+def test_entities_and_results_a_reader_sees_are_found(cards) -> None:
+    _, by_id = cards
+    names = {pid: {e.name for e in c.entities} for pid, c in by_id.items()}
+    assert {"GPT-4o", "AutoScholarQuery", "RealScholarQuery", "Google Scholar"} <= names["2501.10120v1"]
+    assert {"BART", "PEGASUS", "LED", "PRIMERA"} <= names["2206.10883v3"]
+    assert {"SciBERT", "BERT"} <= names["1903.10676"]
+    assert {"SPECTER", "SciBERT"} <= names["2004.07180"]
+    pasa = by_id["2501.10120v1"]
+    assert ("recall@20", 37.78, "%") in {(r.metric, r.value.value, r.value.unit)
+                                         for r in pasa.results}
+    assert pasa.contributions[0].text.startswith("We introduce PaSa")
+    assert any("github.com/bytedance/pasa" in x.text for x in pasa.reproducibility)
+    assert pasa.completeness == 1.0
+
+
+def test_sections_the_paper_does_not_support_are_left_out(cards) -> None:
+    _, by_id = cards
+    physics = by_id["0908.0054v1"]
+    assert physics.results == [] and not physics.completeness_signals["results"]
+    md = render_card(physics, "md")
+    assert "## Results" not in md and "results ×" in md
+    assert physics.completeness == sum(physics.completeness_signals.values()) / 8
+
+
+def test_users_extend_the_entity_lexicon() -> None:
+    settings = load_settings()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    (settings.home / "entities.json").write_text(json.dumps({"model": ["TinySum"]}))
+    paper = Paper(id="2401.00001v1", base_id="2401.00001", version=1,
+                  title="<script>alert(1)</script> TinySum", source="snapshot",
+                  abstract="We introduce TinySum, a distilled summariser. TinySum reduces "
+                  "latency by 43% compared with BART. However, TinySum fails on long inputs.")
+    with open_store(settings.db_path) as store:
+        store.save_paper(paper, metadata_text(paper))
+        c = card(store, settings, paper.id)
+    assert {"TinySum", "BART"} <= {e.name for e in c.entities}
+    assert c.read_from == "metadata" and c.limitations and c.tldr
+    html = render_card(c, "html")
+    assert "<script>alert" not in html and "&lt;script&gt;" in html
+
+
+def test_cli_digest_prints_and_writes_every_format(cards, tmp_path) -> None:
+    home, _ = cards
+    env = {"SYNTH_HOME": str(home)}
+    shown = CliRunner().invoke(cli, ["digest", "2501.10120v1"], env=env)
+    assert shown.exit_code == 0 and shown.output.startswith("# PaSa")
+    out = CliRunner().invoke(cli, ["digest", "2501.10120v1", "--format", "md,html,json",
+                                   "--out", str(tmp_path)], env=env)
+    assert out.exit_code == 0
+    data = json.loads((tmp_path / "2501.10120v1.json").read_text())
+    assert data["tldr"]["char_end"] > data["tldr"]["char_start"]
+    missing = CliRunner().invoke(cli, ["digest", "nope"], env=env)
+    assert missing.exit_code == 4
