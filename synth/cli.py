@@ -235,8 +235,11 @@ def ask(settings: Settings, question: str, max_papers: int, source: str, out: Pa
               help="Comma-separated: md, html, json.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Write the card files here instead of printing the first format.")
+@click.option("--llm", "use_llm", is_flag=True, help="Have the configured LLM write the text "
+              "sections (every item's quote checked).")
 @click.pass_obj
-def digest(settings: Settings, paper_id: str, formats: str, out: Path | None) -> None:
+def digest(settings: Settings, paper_id: str, formats: str, out: Path | None,
+           use_llm: bool) -> None:
     """A card of what PAPER_ID found (TLDR, problem, contributions, findings with numbers,
     results, limitations, entities, reproducibility), every line with its quote and span."""
     from .digest import card
@@ -244,7 +247,12 @@ def digest(settings: Settings, paper_id: str, formats: str, out: Path | None) ->
 
     kinds = _formats(formats)
     with _store(settings) as store:
-        c = card(store, settings, paper_id)
+        llm = None
+        if use_llm:
+            from .llm import LLM
+
+            llm = LLM(settings, store=store)
+        c = card(store, settings, paper_id, llm=llm)
     if out is None:
         click.echo(render_card(c, kinds[0]), nl=False)
         return

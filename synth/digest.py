@@ -18,6 +18,10 @@ background, acknowledgements and appendices are not read) and the offline claim 
 - **reproducibility**: code or data links and licence statements found in the text;
 - **metadata**: authors, dates, version, categories, licence, from the library.
 
+With an LLM (``synth digest --llm``), the TLDR, problem, contributions, findings and
+limitations are written by the LLM with a quote for every item, checked in code like claims
+(:mod:`synth.digest_llm`); the other sections stay rule-based.
+
 A section the text does not support is left empty, not invented. The card's one score,
 ``completeness``, is the share of those eight sections that hold at least one quoted line;
 the card shows the signals it counts.
@@ -100,6 +104,11 @@ class Card(BaseModel):
     reproducibility: list[CardLine] = []
     completeness: float = Field(description="share of the 8 sections with a quoted line")
     completeness_signals: dict[str, bool]
+    written_by: str = Field("offline", description="'offline', or 'llm:MODEL' for the TLDR, "
+                            "problem, contributions, findings and limitations")
+    dropped: int = Field(0, description="LLM items dropped: quote not in the text, or a "
+                         "number the quote does not state")
+    notes: list[str] = []
 
 
 def load_lexicon(home: Path) -> dict[str, list[str]]:
@@ -138,7 +147,9 @@ def _usable(s: Sentence) -> bool:
     return s.excluded is None
 
 
-def card(store: Store, settings: Settings, paper_id: str) -> Card:
+def card(store: Store, settings: Settings, paper_id: str, llm: object | None = None) -> Card:
+    """The paper's card; with ``llm`` (an :class:`synth.llm.LLM`) its written sections come
+    from the LLM, checked (:mod:`synth.digest_llm`)."""
     paper = resolve_paper(store, settings, paper_id)
     fulltext, passages = readable_passages(store, paper)
     found = [s for s in sentences(fulltext, passages, None) if _usable(s)]
@@ -162,12 +173,35 @@ def card(store: Store, settings: Settings, paper_id: str) -> Card:
                      and s.cues >= MIN_CUES][:4]
     c.reproducibility = [line(fulltext, s) for s in found if _LINK.search(s.text)
                          or _LICENCE.search(s.text) or _RELEASE.search(s.text)][:6]
+    if llm is not None:
+        write_with_llm(c, llm, fulltext, passages)
     lexicon = load_lexicon(settings.home)
     c.entities = entities(fulltext, found, lexicon)
     c.results = results(fulltext, findings, lexicon)
     present = {name: bool(getattr(c, name)) for name in SECTIONS}
     c.completeness, c.completeness_signals = round(sum(present.values()) / len(SECTIONS), 3), present
     return c
+
+
+def write_with_llm(c: Card, llm: object, fulltext: str, passages: list) -> None:
+    """Replace the card's written sections with the LLM's checked ones; when the LLM gives no
+    valid card the offline sections stay and a note says so (an unreachable LLM raises)."""
+    from .digest_llm import llm_sections
+    from .errors import LLMError, LLMUnavailable
+
+    try:
+        written, c.dropped = llm_sections(llm, fulltext, passages)  # type: ignore[arg-type]
+    except LLMUnavailable:
+        raise
+    except LLMError as err:
+        c.notes.append(f"the LLM gave no valid card ({err.message}); the sections are the "
+                       "offline ones")
+        return
+    tldr_lines = written.pop("tldr")
+    c.tldr = tldr_lines[0] if tldr_lines else None
+    for name, lines in written.items():
+        setattr(c, name, lines)
+    c.written_by = f"llm:{llm.model}"  # type: ignore[attr-defined]
 
 
 def entities(fulltext: str, found: list[Sentence], lexicon: dict[str, list[str]]) -> list[Entity]:

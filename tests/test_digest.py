@@ -106,3 +106,37 @@ def test_cli_digest_prints_and_writes_every_format(cards, tmp_path) -> None:
     assert data["tldr"]["char_end"] > data["tldr"]["char_start"]
     missing = CliRunner().invoke(cli, ["digest", "nope"], env=env)
     assert missing.exit_code == 4
+
+
+def test_llm_written_sections_keep_only_items_whose_quotes_check() -> None:
+    from synth.llm import LLM
+
+    from .llm_server import ScriptedLLM
+
+    settings_plain = load_settings()
+    paper = Paper(id="2401.00002v1", base_id="2401.00002", version=1, title="TinySum",
+                  source="snapshot", abstract="We introduce TinySum, a distilled summariser. "
+                  "TinySum reduces latency by 43% compared with BART. However, TinySum fails "
+                  "on inputs longer than 4,096 tokens.")
+    item = lambda text, quote: {"text": text, "quote": quote}  # noqa: E731
+    with ScriptedLLM() as server, open_store(settings_plain.db_path) as store:
+        store.save_paper(paper, metadata_text(paper))
+        server.reply_tool("LLMCard", {
+            "tldr": item("TinySum is 43% faster than BART.",
+                         "TinySum reduces latency by 43% compared with BART."),
+            "contributions": [item("A distilled summariser.", "We introduce TinySum")],
+            "findings": [item("TinySum is 60% faster.", "TinySum reduces latency by 43%"),
+                         item("TinySum is accurate.", "TinySum matches BART on ROUGE")],
+            "limitations": [item("Long inputs fail.", "fails on inputs longer than 4,096 tokens")]})
+        llm = LLM(load_settings(llm_base_url=server.url, llm_model="scripted"), store=store)
+        c = card(store, settings_plain, paper.id, llm=llm)
+        text = store.fulltext(paper.id)
+    assert c.written_by == "llm:scripted" and c.dropped == 2  # an invented number, a bad quote
+    assert c.tldr.quote == "TinySum reduces latency by 43% compared with BART."
+    assert [x.text for x in c.contributions] == ["A distilled summariser."]
+    assert c.findings == [] and len(c.limitations) == 1
+    for line in lines(c):
+        assert text[line.char_start:line.char_end] == line.quote
+    assert len(server.requests) == 3  # the bad quote was sent back twice
+    no_llm = CliRunner().invoke(cli, ["digest", paper.id, "--llm"])
+    assert no_llm.exit_code == 2 and "SYNTH_LLM_BASE_URL" in no_llm.output
