@@ -1,7 +1,9 @@
-"""Digest cards (issue 7), offline: cards per second over the 11 PDFs, and how complete they
-are.
+"""Digest cards (issue 7): cards per second over the 11 PDFs offline, and how complete they
+are; with ``--model GGUF``, seconds and tokens per card with that model on a local llama.cpp
+server (the first ``--papers`` PDFs, by id).
 
     python bench/digest.py [--repeats 3]
+    python bench/digest.py --model qwen2.5-coder-1.5b-instruct-q4_k_m.gguf [--papers 3]
 """
 
 from __future__ import annotations
@@ -25,7 +27,12 @@ from synth.store import open_store  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--model", type=Path, help="a GGUF model: measure the LLM card")
+    parser.add_argument("--papers", type=int, default=3)
     args = parser.parse_args()
+    if args.model:
+        llm_cards(args.model, args.papers)
+        return
     with tempfile.TemporaryDirectory(prefix="bench-digest-") as tmp:
         settings = load_settings(env={}, home=Path(tmp))
         with open_store(settings.db_path) as store:
@@ -46,6 +53,32 @@ def main() -> None:
           f"{statistics.mean(len(c.findings) for c in cards):.1f}, result rows "
           f"{sum(len(c.results) for c in cards)}, entities "
           f"{sum(len(c.entities) for c in cards)}")
+
+
+def llm_cards(model: Path, papers: int) -> None:
+    from synth.llm import LLM
+    from tests.llama_server import start_server
+
+    with tempfile.TemporaryDirectory(prefix="bench-digest-llm-") as tmp:
+        proc, url = start_server(model, Path(tmp) / "server.log", n_ctx=8192)
+        try:
+            settings = load_settings(env={}, home=Path(tmp) / "home", llm_base_url=url,
+                                     llm_model=model.stem, llm_mode="tools", llm_timeout=900)
+            with open_store(settings.db_path) as store:
+                ingest(store, settings, [str(DATA / "arxiv-pdfs")])
+                for pid in store.paper_ids()[:papers]:
+                    llm = LLM(settings, store=store)
+                    with Timer() as t:
+                        c = card(store, settings, pid, llm=llm)
+                    u = llm.usage
+                    kept = sum(map(len, (c.problem, c.contributions, c.findings,
+                                         c.limitations))) + bool(c.tldr)
+                    print(f"{pid}: {t.seconds:.1f} s, {u.calls} calls, {u.tokens_in} tokens in, "
+                          f"{u.tokens_out} out; {kept} items kept, {c.dropped} dropped; "
+                          f"written by {c.written_by}{'; ' + c.notes[0] if c.notes else ''}")
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
 
 
 if __name__ == "__main__":

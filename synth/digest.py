@@ -10,7 +10,8 @@ background, acknowledgements and appendices are not read) and the offline claim 
 - **key findings**: up to 8 result and comparison sentences, those with numbers first, each
   with its numbers and units parsed (:func:`synth.cues.quantities`);
 - **results**: (metric, value, baseline, dataset) rows, from finding sentences that name a
-  metric and state a value (a second value after a comparison word is the baseline);
+  metric and state a value (the metric named nearest the first value; a value stated after a
+  comparison word is the baseline);
 - **limitations**: up to 4 stated limitations or failure modes;
 - **entities**: models, metrics, datasets and benchmarks named in the text, from the lexicon in
   ``synth/data/entities.json`` plus ``$SYNTH_HOME/entities.json`` (users extend it), each
@@ -222,8 +223,12 @@ def results(fulltext: str, findings: list[Sentence], lexicon: dict[str, list[str
     rows = []
     for s in findings:
         values = quantities(s.text)
-        found = next((m for _, p in metrics if (m := p.search(s.text))), None)
-        if not values or found is None:
+        if not values:
+            continue
+        at = s.text.find(values[0].text)  # the metric named nearest the value is its metric
+        mentions = [m for _, p in metrics for m in p.finditer(s.text)]
+        found = min(mentions, key=lambda m: (abs(m.start() - at), m.start()), default=None)
+        if found is None:
             continue
         at_k = re.match(r"@\d+", s.text[found.end():])
         metric = found.group(0) + (at_k.group(0) if at_k else "")
