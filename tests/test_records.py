@@ -9,6 +9,7 @@ import os
 import random
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -185,17 +186,31 @@ def start_batch(home: Path, path: Path, log: Path) -> subprocess.Popen:
                                 stderr=subprocess.STDOUT, start_new_session=True)
 
 
+def finished(home: Path) -> int:
+    if not (home / "library.db").exists():
+        return 0
+    with open_store(home / "library.db") as store:
+        try:
+            return store.db.execute("SELECT COUNT(report_id) FROM batch_items").fetchone()[0]
+        except sqlite3.OperationalError:  # the batch has not created its table yet
+            return 0
+
+
 def test_batch_killed_three_times_finishes_every_question_once(library, tmp_path):
     home = fresh(library, tmp_path)
     path = batch_file(tmp_path / "questions.jsonl", TOPICS)
     rng = random.Random(7)
+    done = 0
     for _ in range(3):
         proc = start_batch(home, path, tmp_path / "batch.log")
-        time.sleep(rng.uniform(6, 14))
+        before, deadline = done, time.monotonic() + 300
+        while done == before and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.2)  # kill only once this run has finished a question: mid-batch
+            done = finished(home)
+        time.sleep(rng.uniform(0, 1.5))
         os.killpg(proc.pid, signal.SIGKILL)  # the batch and its workers, mid-write or not
         proc.wait()
-    with open_store(home / "library.db") as store:
-        done = store.db.execute("SELECT COUNT(report_id) FROM batch_items").fetchone()[0]
+        done = finished(home)
     assert done < 20  # the kills did cut the batch short
     final = start_batch(home, path, tmp_path / "batch.log")
     assert final.wait(timeout=600) == 0, (tmp_path / "batch.log").read_text()[-3000:]
