@@ -4,7 +4,8 @@ Deterministic pattern rules for the offline extractor (:mod:`synth.extract`); no
 
 - :func:`claim_cues` scores how claim-like a sentence is from result verbs ("we show",
   "outperforms", "reduced"), comparisons ("than", "compared with"), stated numbers and stated
-  limitations, and marks sentences that cannot be a claim: captions, citation-heavy
+  limitations, less for a citation or for background wording ("recent studies", "have gained
+  popularity", "existing methods") with no "we" or "our", and marks sentences that cannot be a claim: captions, citation-heavy
   background, questions, fragments, titles and headings (no sentence end), table debris, and
   text addressed to a language model.
 - :func:`claim_type` picks one of :data:`synth.models.CLAIM_TYPES`.
@@ -48,6 +49,16 @@ _DEFINITION = re.compile(r"\b(we define|is defined as|are defined as|refers? to|
                          re.I)
 _CITATION = re.compile(r"\[\s*\d+(?:\s*[,–-]\s*\d+)*\s*\]|\(\s*[A-Z][A-Za-z-]+(?: et al\.)?"
                        r"(?: and [A-Z][A-Za-z-]+)?,? (?:19|20)\d\d[a-z]?\s*[;)]|\bet al\.")
+_BACKGROUND = re.compile(
+    r"\b(recent(ly)?|previous(ly)?|prior (work|studies|research)|existing (work|methods|"
+    r"approaches|studies|models|systems)|(many|several|numerous|some) (studies|works|"
+    r"researchers|methods|approaches)|(studies|research|work) (has|have) (shown|found|"
+    r"demonstrated)|(has|have) (been )?(widely|extensively|increasingly|commonly)|"
+    r"(gained|attracted|received|drawn) (significant |considerable |much |growing )?"
+    r"(popularity|attention|interest)|(has|have) become|is (a )?(well[- ]known|widely)|"
+    r"traditional(ly)?|conventional(ly)?|in recent years|nowadays|to date)\b", re.I)
+_OWN_WORK = re.compile(r"\b(we|our|this (paper|work|study)|here)\b", re.I)
+BACKGROUND_PENALTY = 1.0
 _CAPTION = re.compile(r"^\s*(fig(ure)?|table|tab|algorithm|listing|eq(uation)?)\.?\s*\d+\s*[:.|]",
                       re.I)
 _ENDS_SENTENCE = re.compile(r"[.!][\"'”’)\]]*\d{0,2}\s*$")
@@ -98,6 +109,8 @@ def claim_cues(sentence: str) -> Cues:
              + 0.5 * bool(_DEFINITION.search(sentence)) + 0.75 * bool(quantities(sentence)))
     if _CITATION.search(sentence):
         score -= 1.0  # a single citation usually reports someone else's finding
+    if _BACKGROUND.search(sentence) and not _OWN_WORK.search(sentence):
+        score -= BACKGROUND_PENALTY  # the state of the field, not this paper's finding
     return Cues(score)
 
 
