@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from .config import Settings
 from .embed import Embedder, embed_missing
-from .errors import ArxivUnavailable
+from .errors import ArxivUnavailable, EmptyLibrary
 from .ingest import Progress, ingest, no_progress
 from .models import Hit
 from .search import Searcher
@@ -58,7 +58,13 @@ def ask(store: Store, settings: Settings, embedder: Embedder, question: str, *,
             answer.notes.append(f"arXiv could not be reached ({err.message}); "
                                 "answered from the library only")
     embed_missing(store, embedder, lambda d, t: progress("embeddings", d, t))
-    hits = Searcher(store, embedder, settings.lexical).search(question, top=100)
+    try:
+        hits = Searcher(store, embedder, settings.lexical).search(question, top=100)
+    except EmptyLibrary as err:  # say why arXiv added nothing, if it did not
+        if answer.notes and answer.notes[-1].startswith("arXiv could not be reached"):
+            raise EmptyLibrary(f"{answer.notes[-1].split(';')[0]}, and {err.message}",
+                               err.hint) from err
+        raise
     by_paper: dict[str, PaperEvidence] = {}
     for hit in hits:
         paper = by_paper.get(hit.paper_id)

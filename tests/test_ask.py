@@ -60,3 +60,10 @@ def test_cli_ask_on_one_pdf_writes_a_report_resting_on_that_paper(tmp_path) -> N
     assert "The answer rests on a single paper" in result.output
     [md] = tmp_path.glob("*.md")
     assert "PaSa: An LLM Agent for Comprehensive Academic Paper Search" in md.read_text()
+
+
+def test_arxiv_down_and_empty_library_says_both_in_one_line(tmp_path, embedder) -> None:
+    with open_store(tmp_path / "lib.db") as store, pytest.raises(EmptyLibrary) as err:
+        ask(store, down_settings(tmp_path), embedder, QUESTION, source="both")
+    assert str(err.value).startswith("arXiv could not be reached")
+    assert "synth ingest" in str(err.value) and "\n" not in str(err.value)
