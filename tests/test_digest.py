@@ -140,3 +140,18 @@ def test_llm_written_sections_keep_only_items_whose_quotes_check() -> None:
     assert len(server.requests) == 3  # the bad quote was sent back twice
     no_llm = CliRunner().invoke(cli, ["digest", paper.id, "--llm"])
     assert no_llm.exit_code == 2 and "SYNTH_LLM_BASE_URL" in no_llm.output
+
+
+def test_digest_of_an_arxiv_paper_not_yet_in_the_library_fetches_it(tmp_path) -> None:
+    from .arxiv_server import serve_arxiv
+
+    with serve_arxiv() as server:
+        env = {"SYNTH_HOME": str(tmp_path / "h"), "SYNTH_ARXIV_API_URL": server.api_url,
+               "SYNTH_ARXIV_PDF_URL": server.pdf_url, "SYNTH_ARXIV_DELAY": "0.01"}
+        result = CliRunner().invoke(cli, ["digest", "1111.2011v2", "--format", "json"], env=env)
+    assert result.exit_code == 0, result.output
+    c = json.loads(result.output)
+    assert c["paper_id"] == "1111.2011v2" and c["read_from"] == "pdf" and c["authors"]
+    with open_store(tmp_path / "h" / "library.db") as store:
+        text = store.fulltext("1111.2011v2")
+    assert text[c["tldr"]["char_start"]:c["tldr"]["char_end"]] == c["tldr"]["quote"]
