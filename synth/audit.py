@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from .arxiv_ids import pdf_cache_path
 from .errors import StoreError
 from .history import load_report
-from .models import sha256_text
+from .models import Paper, sha256_text
 from .report import Report, Review
 from .store import Store
 from .verify import Evidence
@@ -77,14 +77,14 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def pdf_location(store: Store, pdf_dir: Path, paper_id: str) -> Path | None:
-    paper = store.get_paper(paper_id)
+def pdf_location(paper: Paper | None, pdf_dir: Path) -> Path | None:
+    """Where the PDF a paper was read from lives: its local file, else the PDF cache."""
     if paper is None or not paper.pdf_sha256:
         return None
     if paper.url and paper.url.startswith("file:"):
         return Path(unquote(urlparse(paper.url).path))
     try:
-        return pdf_cache_path(pdf_dir, paper_id)
+        return pdf_cache_path(pdf_dir, paper.id)
     except Exception:  # noqa: BLE001 - an id that is not arXiv's has no cache file
         return None
 
@@ -96,7 +96,7 @@ def check_paper(store: Store, pdf_dir: Path, paper_id: str, a: ClaimAudit) -> st
         a.breaks.append(f"C{a.n}: paper {paper_id} is no longer in the library")
         return None
     a.version, a.pdf_sha256 = paper.version, paper.pdf_sha256
-    location = pdf_location(store, pdf_dir, paper_id)
+    location = pdf_location(paper, pdf_dir)
     if location is not None:
         if not location.is_file():
             a.pdf_file = f"{location} (missing)"

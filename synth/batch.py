@@ -81,45 +81,41 @@ def default_workers() -> int:
     return max(1, min(cores, int(memory // MEMORY_PER_WORKER)))
 
 
-# ---- worker side (one process per worker; models load once per process) -----------------
+# ---- worker side (one process per worker; the embedding model loads once per process) ----
 
 _EMBEDDER = None
 
 
-def _worker_init(threads: int) -> None:
-    """Share the cores among the workers: torch, imported later, reads these at import."""
+def _worker_init(threads: int, embed_model: str) -> None:
+    """Share the cores among the workers (torch, imported later, reads these at import) and
+    make the worker's one embedder, loaded on its first use."""
     global _EMBEDDER
     from .embed import LazyEmbedder
 
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[name] = str(threads)
-    _EMBEDDER = LazyEmbedder
+    _EMBEDDER = LazyEmbedder(embed_model)
 
 
 def run_item(settings: Settings, batch_id: str, item: Item, out: Path | None,
-             formats: list[str]) -> dict:
-    """One question of a batch, in a worker: returns its summary row (or its error)."""
+             formats: list[str]) -> tuple[int, str | None]:
+    """One question of a batch, in a worker: (its line, its error or None). The report and
+    the item's done mark are in the store (:func:`summary` reads them)."""
     from .pipeline import run_ask
     from .render import write
 
-    row = {"line": item.line, "question": item.question, "report_id": None, "version": None,
-           "score": None, "claims": None, "verified": None, "error": None}
     try:
         with open_store(settings.db_path) as store:
-            report = run_ask(store, settings, _EMBEDDER(settings.embed_model), item.question,
+            report = run_ask(store, settings, _EMBEDDER, item.question,
                              max_papers=item.options["max_papers"],
                              source=item.options["source"], batch_item=(batch_id, item.line))
         if out is not None:
             write(report, out, formats)
     except SynthError as err:
-        row["error"] = str(err)
-        return row
+        return item.line, str(err)
     except Exception as err:  # noqa: BLE001 - one question's bug must not stop the batch
-        row["error"] = f"{type(err).__name__}: {err} (a bug: please report it)"
-        return row
-    row.update(report_id=report.id, version=report.version, score=report.score,
-               claims=len(report.claims), verified=report.results["claims_verified"])
-    return row
+        return item.line, f"{type(err).__name__}: {err} (a bug: please report it)"
+    return item.line, None
 
 
 def batch(settings: Settings, path: Path, *, workers: int | None = None,
@@ -133,18 +129,20 @@ def batch(settings: Settings, path: Path, *, workers: int | None = None,
                                          for i in items])
         done = {r["line"] for r in store.batch_items(batch_id) if r["report_id"]}
     todo = [i for i in items if i.line not in done]
-    rows = []
+    errors: dict[int, str] = {}
     workers = max(1, min(workers or default_workers(), len(todo) or 1))
     threads = max(1, (os.cpu_count() or 1) // workers)
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn"),
-                             initializer=_worker_init, initargs=(threads,)) as pool:
+                             initializer=_worker_init,
+                             initargs=(threads, settings.embed_model)) as pool:
         futures = [pool.submit(run_item, settings, batch_id, i, out, list(formats))
                    for i in todo]
         for n, future in enumerate(as_completed(futures), start=1):
-            rows.append(future.result())
+            line, error = future.result()
+            if error:
+                errors[line] = error
             if progress:
                 progress(n, len(todo))
-    errors = {r["line"]: r["error"] for r in rows if r["error"]}
     return summary(settings, batch_id, errors)
 
 
@@ -171,7 +169,17 @@ def regenerate(store: Store, settings: Settings, embedder: object, report_id: st
                from_stage: str = "render") -> Report:
     """Rerun a stored report from ``from_stage`` (see the module docstring); a new version."""
     from .history import load_report
-    from .pipeline import Run, from_extract, from_review, from_verify, manifest, run_ask, save
+    from .ingest import no_progress
+    from .llm import template_hash
+    from .pipeline import (
+        REPORT_TEMPLATES,
+        Run,
+        from_extract,
+        from_review,
+        from_verify,
+        run_ask,
+        save,
+    )
 
     if from_stage not in STAGES:
         raise StoreError(f"unknown stage {from_stage!r}", f"use one of {', '.join(STAGES)}")
@@ -179,7 +187,7 @@ def regenerate(store: Store, settings: Settings, embedder: object, report_id: st
     options = {"max_papers": 5, "source": "both", **old.options}
     if from_stage == "retrieve":
         return run_ask(store, settings, embedder, old.question, **options)  # type: ignore[arg-type]
-    run = Run(store, settings, embedder, old.question, None, lambda *a: None)
+    run = Run(store, settings, embedder, old.question, None, no_progress)
     if from_stage == "extract":
         return from_extract(run, options, old.papers)
     if from_stage == "verify":
@@ -190,10 +198,7 @@ def regenerate(store: Store, settings: Settings, embedder: object, report_id: st
         return from_verify(run, options, old.papers, claims, force=True)  # type: ignore[arg-type]
     if from_stage == "review":
         return from_review(run, options, old.papers, old.claims, old.manifest.verifier)
-    kept = [p for p in old.papers if p.kept]
-    fresh = manifest(settings, run, old.manifest.verifier, kept)
+    templates = {**old.manifest.templates, **{t: template_hash(t) for t in REPORT_TEMPLATES}}
     return save(store, old.model_copy(update={
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "manifest": old.manifest.model_copy(update={"templates": {
-            **old.manifest.templates, **{t: h for t, h in fresh.templates.items()
-                                        if t.startswith("report.")}}})}))
+        "manifest": old.manifest.model_copy(update={"templates": templates})}))

@@ -35,7 +35,7 @@ def export_bundle(store: Store, pdf_dir: Path, report_id: str, path: Path) -> di
     rows = store.bundle_rows(latest.id, paper_ids, claim_ids)
     pdfs = {}
     for paper in rows["papers"]:
-        location = pdf_location(store, pdf_dir, paper["id"])
+        location = pdf_location(store.get_paper(paper["id"]), pdf_dir)
         if location is not None and location.is_file() and \
                 file_sha256(location) == paper["pdf_sha256"]:
             pdfs[paper["id"]] = base64.b64encode(location.read_bytes()).decode("ascii")

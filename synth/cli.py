@@ -17,6 +17,7 @@ import click
 from . import __version__
 from .config import Settings, load_settings
 from .errors import SynthError
+from .render import where
 from .store import Store, open_store
 
 
@@ -79,11 +80,6 @@ def cli(ctx: click.Context, home: Path | None, verbose: bool) -> None:
 
 def _store(settings: Settings) -> Store:
     return open_store(settings.db_path)
-
-
-def _where(page: int | None) -> str:
-    """Where a passage sits: its PDF page, or the abstract (metadata text has no page)."""
-    return f"page {page}" if page else "abstract"
 
 
 @cli.command()
@@ -160,7 +156,7 @@ def search(settings: Settings, query: str | None, top: int, queries_file, mode: 
         click.echo(json.dumps([h.model_dump() for h in hits], indent=2))
         return
     for i, h in enumerate(hits, start=1):
-        click.echo(f"{i:>2}. [{h.paper_id}] {h.title[:90]}  ({_where(h.page)}, "
+        click.echo(f"{i:>2}. [{h.paper_id}] {h.title[:90]}  ({where(h.page)}, "
                    f"chars {h.char_start}-{h.char_end}, score {h.score:.4f})")
         click.echo(f"    {' '.join(h.text.split())[:300]}")
 
@@ -374,7 +370,7 @@ def audit(settings: Settings, report_id: str, claim: int | None, version: int | 
         click.echo(result.model_dump_json(indent=2))
     else:
         for a in result.claims:
-            click.echo(f"C{a.n} [{a.paper_id}, {_where(a.page)}, chars {a.char_start}-"
+            click.echo(f"C{a.n} [{a.paper_id}, {where(a.page)}, chars {a.char_start}-"
                        f"{a.char_end}] quote at span: {'ok' if a.quote_at_span else 'BROKEN'}; "
                        f"text sha256 {(a.text_sha256 or '-')[:12]}; PDF {a.pdf_file}; "
                        f"extractor {a.extractor}" + (f" {a.model}" if a.model else "")
@@ -494,7 +490,7 @@ def verify(settings: Settings, claim: str | None, claims_file, papers: str | Non
         return
     click.echo(f"{verdict.label} (confidence {verdict.confidence:.2f}, scorer {verdict.scorer})")
     for e in verdict.evidence:
-        click.echo(f"  {e.verdict:<12} [{e.paper_id}] {_where(e.page)}, chars {e.char_start}-{e.char_end}"
+        click.echo(f"  {e.verdict:<12} [{e.paper_id}] {where(e.page)}, chars {e.char_start}-{e.char_end}"
                    f"  entail {e.entailment:.2f} contradict {e.contradiction:.2f}")
         click.echo(f"    \"{e.quote}\"")
 
@@ -557,7 +553,7 @@ def _print_extraction(result) -> None:
                                                      else " found"))
     for n, c in enumerate(result.claims, start=1):
         click.echo(f"{n:>2}. [{c.claim_type}] {c.text}")
-        click.echo(f"    {c.paper_id}, {_where(c.page)}, chars {c.char_start}-{c.char_end}"
+        click.echo(f"    {c.paper_id}, {where(c.page)}, chars {c.char_start}-{c.char_end}"
                    + (f"; numbers: {', '.join(q.text for q in c.numbers)}" if c.numbers else ""))
 
 

@@ -60,6 +60,11 @@ class Settings:
     llm_timeout: float = 120.0
 
     @property
+    def llm_configured(self) -> bool:
+        """An LLM is configured: a base URL and a model name (else every stage is offline)."""
+        return bool(self.llm_base_url and self.llm_model)
+
+    @property
     def db_path(self) -> Path:
         return self.home / "library.db"
 

@@ -147,6 +147,12 @@ def quantities(text: str) -> list[Quantity]:
     return found
 
 
+def invents_numbers(text: str, quote: str) -> bool:
+    """Does ``text`` (a model's wording) state a number that its ``quote`` does not?"""
+    stated = {q.value for q in quantities(quote)}
+    return any(q.value not in stated for q in quantities(text))
+
+
 def instruction_like(text: str) -> bool:
     """Text that addresses a language model ("ignore previous instructions ..."): it is never
     a claim, whichever extractor proposes it."""

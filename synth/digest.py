@@ -144,16 +144,12 @@ def _front(s: Sentence) -> bool:
     return s.passage.page in (None, 1) or "abstract" in section or "introduction" in section
 
 
-def _usable(s: Sentence) -> bool:
-    return s.excluded is None
-
-
 def card(store: Store, settings: Settings, paper_id: str, llm: object | None = None) -> Card:
     """The paper's card; with ``llm`` (an :class:`synth.llm.LLM`) its written sections come
     from the LLM, checked (:mod:`synth.digest_llm`)."""
     paper = resolve_paper(store, settings, paper_id)
     fulltext, passages = readable_passages(store, paper)
-    found = [s for s in sentences(fulltext, passages, None) if _usable(s)]
+    found = [s for s in sentences(fulltext, passages, None) if s.excluded is None]
     kind, _ = store.text_info(paper.id)
     claims = sorted((s for s in found if s.cues >= MIN_CUES),
                     key=lambda s: (-s.cues - 0.5 * bool(quantities(s.text)), s.start))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
-from .cues import quantities
+from .cues import invents_numbers, quantities
 from .digest import CardLine
 from .extract_llm import passages_for_llm
 from .llm import LLM, as_data
@@ -74,13 +74,15 @@ def llm_sections(llm: LLM, fulltext: str, passages: list[Passage]) -> tuple[dict
     for name, item in answer.value.items():
         found = next(((p, span) for p, text in zip(chosen, shown)
                       if (span := locate(text, item.quote))), None)
-        text = " ".join(item.text.split())
-        if found is None or any(q.value not in {x.value for x in quantities(item.quote)}
-                                for q in quantities(text)):
-            dropped += 1  # a quote not in the text, or a number the quote does not state
+        if found is None:
+            dropped += 1  # the quote is not in the text
             continue
         passage, (start, end) = found
         start, end = passage.char_start + start, passage.char_start + end
-        sections[name].append(CardLine(text=text, quote=fulltext[start:end], page=passage.page,
+        quote, text = fulltext[start:end], " ".join(item.text.split())
+        if invents_numbers(text, quote):
+            dropped += 1
+            continue
+        sections[name].append(CardLine(text=text, quote=quote, page=passage.page,
                                        char_start=start, char_end=end, numbers=quantities(text)))
     return sections, dropped

@@ -150,12 +150,11 @@ def offline_claims(paper: Paper, fulltext: str, passages: list[Passage], questio
 
 
 def choose_extractor(name: ExtractorName, settings: Settings) -> Literal["offline", "llm"]:
-    configured = bool(settings.llm_base_url and settings.llm_model)
-    if name == "llm" and not configured:
+    if name == "llm" and not settings.llm_configured:
         raise ConfigError("the llm extractor needs an LLM",
                           "set SYNTH_LLM_BASE_URL and SYNTH_LLM_MODEL, or use --extractor offline")
     if name == "auto":
-        return "llm" if configured else "offline"
+        return "llm" if settings.llm_configured else "offline"
     return name
 
 

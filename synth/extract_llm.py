@@ -22,7 +22,7 @@ from dataclasses import replace
 from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
 from .config import Settings
-from .cues import instruction_like, quantities
+from .cues import instruction_like, invents_numbers, quantities
 from .errors import BudgetExceeded, LLMError, LLMUnavailable
 from .extract import claim_id, extraction_id, sentences
 from .llm import LLM, LLMAnswer, as_data, template_hash
@@ -117,17 +117,15 @@ def _checked_claim(proposed: ProposedClaim, passage: Passage, fulltext: str,
     if span is None:
         stats.dropped_quote += 1
         return None
-    quote = fulltext[passage.char_start + span[0]:passage.char_start + span[1]]
-    text = " ".join(proposed.text.split())
-    stated = {q.value for q in quantities(quote)}
-    if any(q.value not in stated for q in quantities(text)):
+    start, end = passage.char_start + span[0], passage.char_start + span[1]
+    quote, text = fulltext[start:end], " ".join(proposed.text.split())
+    if invents_numbers(text, quote):
         stats.dropped_number += 1
         return None
     if answer.valid and answer.attempts == 1:
         stats.passed_first_try += 1
     else:
         stats.passed_after_retry += 1
-    start, end = passage.char_start + span[0], passage.char_start + span[1]
     return Claim(id=claim_id(result.id, start, end, text), paper_id=result.paper_id,
                  passage_id=passage.id, page=passage.page, char_start=start, char_end=end,
                  quote=quote, text=text, claim_type=proposed.claim_type,

@@ -105,7 +105,7 @@ class LLM:
     budget: float | None = None  # USD; no new request once the spend reaches it
 
     def __post_init__(self) -> None:
-        if not (self.settings.llm_base_url and self.settings.llm_model):
+        if not self.settings.llm_configured:
             raise ConfigError("no LLM is configured",
                               "set SYNTH_LLM_BASE_URL and SYNTH_LLM_MODEL, or use the offline "
                               "default")

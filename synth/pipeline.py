@@ -107,7 +107,7 @@ class Run:
         self.notes: list[str] = []
         self.seconds: dict[str, float] = {}
         self.llm = None
-        if settings.llm_base_url and settings.llm_model:
+        if settings.llm_configured:
             from .llm import LLM
 
             self.llm = LLM(settings, store=store, budget=budget)
@@ -300,13 +300,13 @@ def from_review(run: Run, options: dict, papers: list[ScreenedPaper],
         title=f"Evidence on: {question}",
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"), question=question,
         options=options, answerable=answerable, answerability=why, abstract=abstract,
-        methodology=methodology(settings, options["source"], papers, run, scorer_name),
+        methodology=methodology(settings, options["source"], papers, scorer_name),
         results=results(papers, claims, score), claims=claims,
         limitations=limitations(papers, claims, scorer_name, run.notes),
         contradictions=contradictions(claims), papers=papers, reviews=reviews, score=score,
         spread=spread, dimensions=dims, quality_tier=quality_tier(score),
         verification_level=verification_level(claims), notes=run.notes, seconds=run.seconds,
-        usage=usage(run), manifest=manifest(settings, run, scorer_name, kept))
+        usage=usage(run), manifest=manifest(settings, scorer_name, kept))
     return save(store, report, batch_item)
 
 
@@ -320,12 +320,12 @@ def save(store: Store, report: Report, batch_item: tuple[str, int] | None = None
     return report.model_copy(update={"version": version})
 
 
-def methodology(settings: Settings, source: str, papers: list[ScreenedPaper], run: Run,
+def methodology(settings: Settings, source: str, papers: list[ScreenedPaper],
                 scorer: str) -> list[str]:
     from .screen import MIN_SIMILARITY
 
     extractor = (f"the LLM {settings.llm_model} (prompt templates/extract_claims.j2), each quote "
-                 "checked in code" if settings.llm_base_url and settings.llm_model else
+                 "checked in code" if settings.llm_configured else
                  "offline rules (claim cues and the question's words), each claim a verbatim "
                  "sentence")
     return [
@@ -366,16 +366,15 @@ def usage(run: Run) -> Usage:
                  tokens_out=u.tokens_out, cost=u.cost)
 
 
-def manifest(settings: Settings, run: Run, scorer: str, kept: list[ScreenedPaper]) -> Manifest:
+def manifest(settings: Settings, scorer: str, kept: list[ScreenedPaper]) -> Manifest:
     from .llm import template_hash
 
     templates = list(REPORT_TEMPLATES)
-    if settings.llm_base_url and settings.llm_model:
+    if settings.llm_configured:
         templates += ["extract_claims.j2", "synthesize.j2", "review.j2"]
     if settings.verify_model == "llm-judge":
         templates.append("verify_judge.j2")
-    extractor = f"llm:{settings.llm_model}" if settings.llm_base_url and settings.llm_model \
-        else "offline"
+    extractor = f"llm:{settings.llm_model}" if settings.llm_configured else "offline"
     return Manifest(synth=__version__, embed_model=settings.embed_model, verifier=scorer,
                     extractor=extractor,
                     templates={t: template_hash(t) for t in templates},
@@ -413,7 +412,7 @@ def estimate(store: Store, settings: Settings, embedder: Embedder, question: str
     papers = screen(retrieved.papers, store, max_papers)
     kept = [p for p in papers if p.kept]
     notes = ["arXiv was not searched: a real run with --source arxiv or both may add papers"]
-    if not (settings.llm_base_url and settings.llm_model):
+    if not settings.llm_configured:
         return Estimate(question=question, papers_kept=len(kept), papers_retrieved=len(papers),
                         llm=None, llm_calls=0, tokens_in=0, tokens_out=0, cost=0.0,
                         notes=notes + ["no LLM is configured: the run is offline and free"])

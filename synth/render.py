@@ -40,6 +40,7 @@ def card_file(paper_id: str, fmt: str) -> str:
 
 
 def where(page: int | None) -> str:
+    """Where a passage sits: its PDF page, or the abstract (metadata text has no page)."""
     return f"page {page}" if page else "abstract"
 
 

@@ -190,6 +190,12 @@ class Store:
             yield from self.db.execute(sql.format(marks=",".join("?" * len(chunk))),
                                        [*args, *chunk])
 
+    def _dicts(self, sql: str, args: Iterable[object] = ()) -> list[dict]:
+        """Rows of ``sql`` as dicts keyed by column name."""
+        cur = self.db.execute(sql, list(args))
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, row)) for row in cur.fetchall()]
+
     def paper_states(self, paper_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
         return {pid: (sha, kind) for pid, sha, kind in self._select_in(
             "SELECT id, record_sha, fulltext_kind FROM papers WHERE id IN ({marks})", paper_ids)}
@@ -340,11 +346,9 @@ class Store:
             f"SELECT pk FROM passages WHERE paper_id IN ({marks})", paper_ids)}
 
     def paper_passages(self, paper_id: str) -> list[Passage]:
-        cur = self.db.execute(
+        return [Passage(**row) for row in self._dicts(
             "SELECT id, paper_id, ordinal, page, section, char_start, char_end, text "
-            "FROM passages WHERE paper_id = ? ORDER BY ordinal", [paper_id])
-        cols = [d[0] for d in cur.description]
-        return [Passage(**dict(zip(cols, row))) for row in cur.fetchall()]
+            "FROM passages WHERE paper_id = ? ORDER BY ordinal", [paper_id])]
 
     # ---- LLM calls and their cache ------------------------------------------------------
 
@@ -366,14 +370,12 @@ class Store:
     def llm_costs(self) -> list[dict]:
         """Calls, tokens, seconds and estimated cost by model and template; cost is None
         when any call's price was unknown."""
-        cur = self.db.execute(
+        return self._dicts(
             "SELECT model, template, COUNT(*) AS calls, SUM(tokens_in) AS tokens_in, "
             "SUM(tokens_out) AS tokens_out, ROUND(SUM(seconds), 2) AS seconds, "
             "CASE WHEN COUNT(cost) = COUNT(*) THEN SUM(cost) END AS cost, "
             "SUM(error IS NOT NULL) AS errors FROM llm_calls GROUP BY model, template "
             "ORDER BY model, template")
-        cols = [d[0] for d in cur.description]
-        return [dict(zip(cols, row)) for row in cur.fetchall()]
 
     def text_info(self, paper_id: str) -> tuple[str | None, str | None]:
         """(full-text kind 'pdf' or 'metadata', sha256 of the stored full text)."""
@@ -431,10 +433,8 @@ class Store:
             db["corrections"].insert({**row, "at": _now()}, pk="id")
 
     def corrections(self, report_id: str) -> list[dict]:
-        cur = self.db.execute("SELECT claim, claim_id, who, at, label, reason, version "
-                              "FROM corrections WHERE report_id = ? ORDER BY id", [report_id])
-        cols = [d[0] for d in cur.description]
-        return [dict(zip(cols, row)) for row in cur.fetchall()]
+        return self._dicts("SELECT claim, claim_id, who, at, label, reason, version "
+                           "FROM corrections WHERE report_id = ? ORDER BY id", [report_id])
 
     def add_batch_items(self, batch_id: str, items: list[tuple[int, str, str]]) -> None:
         """Register (line, question, options JSON) items; ones already known are kept."""
@@ -444,36 +444,26 @@ class Store:
                            "options) VALUES (?, ?, ?, ?)", [batch_id, line, question, options])
 
     def batch_items(self, batch_id: str) -> list[dict]:
-        cur = self.db.execute("SELECT line, question, options, report_id, version, at FROM "
-                              "batch_items WHERE batch_id = ? ORDER BY line", [batch_id])
-        cols = [d[0] for d in cur.description]
-        return [dict(zip(cols, row)) for row in cur.fetchall()]
+        return self._dicts("SELECT line, question, options, report_id, version, at FROM "
+                           "batch_items WHERE batch_id = ? ORDER BY line", [batch_id])
 
     def reports(self) -> list[dict]:
         """The latest version of every report, newest first."""
-        cur = self.db.execute(
+        return self._dicts(
             "SELECT id, MAX(version) AS version, question, created, score, answerable, claims "
             "FROM reports GROUP BY id ORDER BY created DESC, id")
-        cols = [d[0] for d in cur.description]
-        return [dict(zip(cols, row)) for row in cur.fetchall()]
 
     def report_json(self, report_id: str, version: int | None = None) -> str | None:
-        """A report's JSON (its latest version unless one is given); ``report_id`` may be a
-        unique prefix of the id."""
-        rows = self.db.execute("SELECT DISTINCT id FROM reports WHERE id LIKE ? || '%'",
-                               [report_id]).fetchall()
-        if len(rows) != 1:
-            return None
+        """A report's JSON (its latest version unless one is given); for an id prefix, see
+        :meth:`resolve_report_id`."""
         row = self.db.execute(
             "SELECT report FROM reports WHERE id = ? AND (? IS NULL OR version = ?) "
-            "ORDER BY version DESC LIMIT 1", [rows[0][0], version, version]).fetchone()
+            "ORDER BY version DESC LIMIT 1", [report_id, version, version]).fetchone()
         return row[0] if row else None
 
     def get_claims(self, claim_ids: list[str]) -> list[Claim | None]:
         """Stored claims in the order of ``claim_ids`` (None for one no longer stored)."""
-        cur = self.db.execute("SELECT * FROM claims LIMIT 0")
-        cols = [d[0] for d in cur.description]
-        found = {row[0]: _claim_from_row(dict(zip(cols, row))) for row in self._select_in(
+        found = {row["id"]: _claim_from_row(row) for row in self._rows(
             "SELECT * FROM claims WHERE id IN ({marks})", claim_ids)}
         return [found.get(cid) for cid in claim_ids]
 
@@ -534,21 +524,17 @@ class Store:
             db.execute("UPDATE papers SET url = ? WHERE id = ?", [url, paper_id])
 
     def claim_row(self, claim_id: str) -> dict | None:
-        cur = self.db.execute("SELECT * FROM claims WHERE id = ?", [claim_id])
-        row = cur.fetchone()
-        return dict(zip([d[0] for d in cur.description], row)) if row else None
+        rows = self._dicts("SELECT * FROM claims WHERE id = ?", [claim_id])
+        return rows[0] if rows else None
 
     def passage(self, passage_id: str) -> dict | None:
-        cur = self.db.execute("SELECT id, paper_id, char_start, char_end, text, sha FROM "
-                              "passages WHERE id = ?", [passage_id])
-        row = cur.fetchone()
-        return dict(zip([d[0] for d in cur.description], row)) if row else None
+        rows = self._dicts("SELECT id, paper_id, char_start, char_end, text, sha FROM "
+                           "passages WHERE id = ?", [passage_id])
+        return rows[0] if rows else None
 
     def llm_calls_for(self, key: str) -> list[dict]:
-        cur = self.db.execute("SELECT model, prompt_sha, attempt, response, tokens_in, "
-                              "tokens_out FROM llm_calls WHERE key = ? ORDER BY id", [key])
-        cols = [d[0] for d in cur.description]
-        return [dict(zip(cols, row)) for row in cur.fetchall()]
+        return self._dicts("SELECT model, prompt_sha, attempt, response, tokens_in, "
+                           "tokens_out FROM llm_calls WHERE key = ? ORDER BY id", [key])
 
     # ---- extractions and claims ---------------------------------------------------------
 
@@ -574,15 +560,12 @@ class Store:
                 pk="id")
 
     def get_extraction(self, extraction_id: str) -> Extraction | None:
-        cur = self.db.execute("SELECT * FROM extractions WHERE id = ?", [extraction_id])
-        row = cur.fetchone()
-        if row is None:
+        records = self._dicts("SELECT * FROM extractions WHERE id = ?", [extraction_id])
+        if not records:
             return None
-        record = dict(zip([d[0] for d in cur.description], row))
-        cur = self.db.execute("SELECT * FROM claims WHERE extraction_id = ? ORDER BY ordinal",
-                              [extraction_id])
-        cols = [d[0] for d in cur.description]
-        claims = [_claim_from_row(dict(zip(cols, values))) for values in cur.fetchall()]
+        record = records[0]
+        claims = [_claim_from_row(row) for row in self._dicts(
+            "SELECT * FROM claims WHERE extraction_id = ? ORDER BY ordinal", [extraction_id])]
         return Extraction(**{k: v for k, v in record.items() if k in Extraction.model_fields
                              and k not in ("stats", "problems")},
                           stats=ExtractionStats.model_validate_json(record["stats"]),
