@@ -33,16 +33,16 @@ _RESULT = re.compile(
     r"|significant(ly)?|effective(ly)?|robust(ly)?|state[- ]of[- ]the[- ]art|accura(cy|te)"
     r"|caus(es|ed)|predict(s|ed)|inhibit(s|ed)|promot(es|ed)|enhanc(es|ed)|impair(s|ed))\b",
     re.I)
-_COMPARISON = re.compile(
+COMPARISON = re.compile(
     r"\b(than|compared (with|to)|relative to|versus|vs\.?|over the baseline|better|worse"
     r"|higher|lower|faster|slower|fewer|more accurate|less accurate|on par with|comparable to"
     r"|outperform(s|ed|ing)?|beat(s)?|surpass(es|ed)?)\b", re.I)
-_LIMITATION = re.compile(
+LIMITATION = re.compile(
     r"\b(limitations?|limited|fail(s|ed|ure)?|does not|do not|did not|cannot|can not|unable"
     r"|not (significant|effective|improve|generali[sz]e)|no (significant )?(effect|difference"
     r"|improvement|association)|future work|remains? (unclear|open)|caveat|drawback"
     r"|degrades?|struggles?|only when)\b", re.I)
-_METHOD = re.compile(
+METHOD = re.compile(
     r"\b(we (propose|introduce|present|develop|design|train|fine-?tune|use|adopt)"
     r"|our (method|approach|model|system|framework|pipeline))\b", re.I)
 _DEFINITION = re.compile(r"\b(we define|is defined as|are defined as|refers? to|denotes?)\b",
@@ -104,8 +104,8 @@ def claim_cues(sentence: str) -> Cues:
         return Cues(0.0, "table or formula debris")
     if len(_CITATION.findall(sentence)) >= 2:
         return Cues(0.0, "background citing others")
-    score = (1.0 * bool(_RESULT.search(sentence)) + 1.0 * bool(_COMPARISON.search(sentence))
-             + 1.0 * bool(_LIMITATION.search(sentence)) + 0.5 * bool(_METHOD.search(sentence))
+    score = (1.0 * bool(_RESULT.search(sentence)) + 1.0 * bool(COMPARISON.search(sentence))
+             + 1.0 * bool(LIMITATION.search(sentence)) + 0.5 * bool(METHOD.search(sentence))
              + 0.5 * bool(_DEFINITION.search(sentence)) + 0.75 * bool(quantities(sentence)))
     if _CITATION.search(sentence):
         score -= 1.0  # a single citation usually reports someone else's finding
@@ -115,15 +115,15 @@ def claim_cues(sentence: str) -> Cues:
 
 
 def claim_type(sentence: str) -> ClaimType:
-    if _LIMITATION.search(sentence):
+    if LIMITATION.search(sentence):
         return "limitation"
-    if _COMPARISON.search(sentence):
+    if COMPARISON.search(sentence):
         return "comparison"
     if _RESULT.search(sentence) or quantities(sentence):
         return "finding"
     if _DEFINITION.search(sentence):
         return "definition"
-    if _METHOD.search(sentence):
+    if METHOD.search(sentence):
         return "method"
     return "finding"
 

@@ -38,7 +38,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from .config import Settings
-from .cues import _COMPARISON, _LIMITATION, _METHOD, quantities
+from .cues import COMPARISON, LIMITATION, METHOD, quantities
 from .errors import ConfigError
 from .extract import MIN_CUES, Sentence, readable_passages, resolve_paper, sentences
 from .models import Quantity
@@ -163,10 +163,10 @@ def card(store: Store, settings: Settings, paper_id: str, llm: object | None = N
     c.tldr = line(fulltext, tldr[0]) if tldr else None
     c.problem = [line(fulltext, s) for s in found if _front(s) and _PROBLEM.search(s.text)][:2]
     c.contributions = [line(fulltext, s) for s in found if _CONTRIBUTION.search(s.text)
-                       or (_METHOD.search(s.text) and _front(s))][:4]
-    findings = [s for s in claims if not _LIMITATION.search(s.text)]
+                       or (METHOD.search(s.text) and _front(s))][:4]
+    findings = [s for s in claims if not LIMITATION.search(s.text)]
     c.findings = sorted((line(fulltext, s) for s in findings[:8]), key=lambda x: x.char_start)
-    c.limitations = [line(fulltext, s) for s in found if _LIMITATION.search(s.text)
+    c.limitations = [line(fulltext, s) for s in found if LIMITATION.search(s.text)
                      and s.cues >= MIN_CUES][:4]
     c.reproducibility = [line(fulltext, s) for s in found if _LINK.search(s.text)
                          or _LICENCE.search(s.text) or _RELEASE.search(s.text)][:6]
@@ -237,7 +237,7 @@ def results(fulltext: str, findings: list[Sentence], lexicon: dict[str, list[str
 def baseline_of(text: str) -> Quantity | None:
     """The first number stated after a comparison word ("than", "compared with", "vs"), when
     a number also comes before it: "81.2% F1 against 76.5% for BERT" gives 76.5%."""
-    comparison = _COMPARISON.search(text)
+    comparison = COMPARISON.search(text)
     if comparison is None or not quantities(text[:comparison.start()]):
         return None
     after = quantities(text[comparison.end():])

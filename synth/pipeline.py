@@ -300,13 +300,13 @@ def from_review(run: Run, options: dict, papers: list[ScreenedPaper],
         title=f"Evidence on: {question}",
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"), question=question,
         options=options, answerable=answerable, answerability=why, abstract=abstract,
-        methodology=methodology(settings, options["source"], papers, scorer_name),
+        methodology=methodology(settings, options["source"], papers, claims, scorer_name),
         results=results(papers, claims, score), claims=claims,
         limitations=limitations(papers, claims, scorer_name, run.notes),
         contradictions=contradictions(claims), papers=papers, reviews=reviews, score=score,
         spread=spread, dimensions=dims, quality_tier=quality_tier(score),
         verification_level=verification_level(claims), notes=run.notes, seconds=run.seconds,
-        usage=usage(run), manifest=manifest(settings, scorer_name, kept))
+        usage=usage(run), manifest=manifest(settings, scorer_name, kept, claims))
     return save(store, report, batch_item)
 
 
@@ -320,14 +320,23 @@ def save(store: Store, report: Report, batch_item: tuple[str, int] | None = None
     return report.model_copy(update={"version": version})
 
 
+def extractors_used(settings: Settings, claims: list[ReportClaim]) -> list[str]:
+    """``llm:MODEL`` and/or ``offline``: what extracted the report's claims (an LLM run that
+    fell back offline says so); with no claims, what was configured."""
+    used = {f"llm:{c.model}" if c.extractor == "llm" else "offline" for c in claims}
+    return sorted(used) or [f"llm:{settings.llm_model}" if settings.llm_configured
+                            else "offline"]
+
+
 def methodology(settings: Settings, source: str, papers: list[ScreenedPaper],
-                scorer: str) -> list[str]:
+                claims: list[ReportClaim], scorer: str) -> list[str]:
     from .screen import MIN_SIMILARITY
 
-    extractor = (f"the LLM {settings.llm_model} (prompt templates/extract_claims.j2), each quote "
-                 "checked in code" if settings.llm_configured else
-                 "offline rules (claim cues and the question's words), each claim a verbatim "
-                 "sentence")
+    described = {"offline": "offline rules (claim cues and the question's words), each claim a "
+                            "verbatim sentence"}
+    extractor = " and ".join(
+        described.get(e, f"the LLM {e[4:]} (prompt templates/extract_claims.j2), each quote "
+                         "checked in code") for e in extractors_used(settings, claims))
     return [
         "Retrieval: hybrid search (BM25 + MiniLM embeddings) over the library"
         + (", after searching arXiv for the question" if source != "library" else "") + ".",
@@ -366,7 +375,8 @@ def usage(run: Run) -> Usage:
                  tokens_out=u.tokens_out, cost=u.cost)
 
 
-def manifest(settings: Settings, scorer: str, kept: list[ScreenedPaper]) -> Manifest:
+def manifest(settings: Settings, scorer: str, kept: list[ScreenedPaper],
+             claims: list[ReportClaim]) -> Manifest:
     from .llm import template_hash
 
     templates = list(REPORT_TEMPLATES)
@@ -374,9 +384,8 @@ def manifest(settings: Settings, scorer: str, kept: list[ScreenedPaper]) -> Mani
         templates += ["extract_claims.j2", "synthesize.j2", "review.j2"]
     if settings.verify_model == "llm-judge":
         templates.append("verify_judge.j2")
-    extractor = f"llm:{settings.llm_model}" if settings.llm_configured else "offline"
     return Manifest(synth=__version__, embed_model=settings.embed_model, verifier=scorer,
-                    extractor=extractor,
+                    extractor="+".join(extractors_used(settings, claims)),
                     templates={t: template_hash(t) for t in templates},
                     papers=[p.paper_id for p in kept])
 

@@ -131,6 +131,8 @@ def test_llm_down_mid_run_finishes_offline_and_says_so(home, embedder):
                  settings={"llm_base_url": url, "llm_model": "m", "llm_timeout": 2})
     assert any("extraction finished offline" in n for n in report.notes)
     assert report.claims and all(c.extractor == "offline" for c in report.claims)
+    assert report.manifest.extractor == "offline"
+    assert any("offline rules" in m and "LLM" not in m for m in report.methodology)
 
 
 def test_budget_reached_goes_on_offline(home, embedder):
