@@ -13,6 +13,7 @@ from synth.train_verifier import (
     load_check_covid,
     save_adapters,
     split_by_abstract,
+    synthetic_training_pairs,
     train_cross_encoder,
     training_pairs,
 )
@@ -21,6 +22,7 @@ from synth.xenc import XencScorer
 from .conftest import DATA
 
 CHECK_COVID = DATA / "check-covid"
+BIBLE = DATA / "arxiv-abstracts" / "llm-bible" / "llm_bible_efficiency_subset.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +46,20 @@ def test_pairs_label_rationales_by_the_claim_label(check_covid) -> None:
     assert LABELS[labels[pairs.index((refute["claim"], rationale))]] == "contradiction"
     assert all(c == refute["claim"] for c, _ in pairs)
     assert LABELS[labels[-1]] == "neutral"  # a sentence of another abstract
+
+
+def test_synthetic_pairs_come_from_training_abstracts_and_an_arxiv_file(check_covid) -> None:
+    claims, corpus = check_covid
+    train, held = split_by_abstract(claims)
+    pairs, labels = synthetic_training_pairs(train, corpus, BIBLE, 400)
+    assert len(pairs) == 1200 and np.bincount(labels).tolist() == [400, 400, 400]
+    own = " ".join(s for c in train for s in corpus[c["cord_id"]])
+    held_text = " ".join(s for c in held for s in corpus[c["cord_id"]])
+    premises = {p for _, p in pairs}
+    assert not any(p in held_text for p in premises)  # the decider's held abstracts unseen
+    assert any(p in own for p in premises)  # Check-COVID's training abstracts are used too
+    only_covid, _ = synthetic_training_pairs(train, corpus, None, 400)
+    assert only_covid and all(p in own for _, p in only_covid)
 
 
 @pytest.mark.slow
