@@ -56,7 +56,11 @@ _BACKGROUND = re.compile(
     r"demonstrated)|(has|have) (been )?(widely|extensively|increasingly|commonly)|"
     r"(gained|attracted|received|drawn) (significant |considerable |much |growing )?"
     r"(popularity|attention|interest)|(has|have) become|is (a )?(well[- ]known|widely)|"
-    r"traditional(ly)?|conventional(ly)?|in recent years|nowadays|to date)\b", re.I)
+    r"traditional(ly)?|conventional(ly)?|in recent years|nowadays|to date|this trend|"
+    r"(has|have) (typically|often|usually|largely|mainly|mostly) (focused|relied|been)|"
+    r"(existing|prior|previous) works?|(requires?|demands?) (significant|substantial|"
+    r"considerable|massive|enormous|huge|large amounts of)|despite (the|their|its)|"
+    r"current (methods|approaches|models|systems|techniques))\b", re.I)
 _OWN_WORK = re.compile(r"\b(we|our|this (paper|work|study)|here)\b", re.I)
 BACKGROUND_PENALTY = 1.0
 _CAPTION = re.compile(r"^\s*(fig(ure)?|table|tab|algorithm|listing|eq(uation)?)\.?\s*\d+\s*[:.|]",
