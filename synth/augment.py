@@ -174,8 +174,9 @@ def synthetic_pairs(abstracts: list[str], limit: int, seed: int = 13
         if not flipped or flipped == claim:
             continue
         words = {w.lower() for w in _WORD.findall(claim)}
-        others = [s for k, s in enumerate(sentences) if k != j and len(
-            words & {w.lower() for w in _WORD.findall(s)}) < 0.5 * len(words)]
+        others = [s for k, s in enumerate(sentences)
+                  if k != j and len(_WORD.findall(s)) >= MIN_WORDS
+                  and len(words & {w.lower() for w in _WORD.findall(s)}) < 0.5 * len(words)]
         if not others:
             continue
         other = rng.choice(others)
