@@ -181,8 +181,10 @@ def card(store: Store, settings: Settings, paper_id: str, llm: object | None = N
 
 
 def write_with_llm(c: Card, llm: object, fulltext: str, passages: list) -> None:
-    """Replace the card's written sections with the LLM's checked ones; when the LLM gives no
-    valid card the offline sections stay and a note says so (an unreachable LLM raises)."""
+    """Replace the card's written sections with the LLM's checked ones. A section the LLM
+    leaves empty (or whose every item failed its checks) keeps its offline lines, and when the
+    LLM gives no valid item at all the card stays offline; a note says which (an unreachable
+    LLM raises)."""
     from .digest_llm import llm_sections
     from .errors import LLMError, LLMUnavailable
 
@@ -194,11 +196,23 @@ def write_with_llm(c: Card, llm: object, fulltext: str, passages: list) -> None:
         c.notes.append(f"the LLM gave no valid card ({err.message}); the sections are the "
                        "offline ones")
         return
+    if not any(written.values()):
+        c.notes.append("the LLM gave no item whose quote is in the text; the sections are the "
+                       "offline ones")
+        return
     tldr_lines = written.pop("tldr")
-    c.tldr = tldr_lines[0] if tldr_lines else None
+    offline = ["tldr"] if c.tldr and not tldr_lines else []
+    c.tldr = tldr_lines[0] if tldr_lines else c.tldr
     for name, lines in written.items():
-        setattr(c, name, lines)
+        if lines:
+            setattr(c, name, lines)
+        elif getattr(c, name):
+            offline.append(name)
     c.written_by = f"llm:{llm.model}"  # type: ignore[attr-defined]
+    if offline:
+        c.notes.append(f"the LLM gave no checked item for {', '.join(offline)}; "
+                       f"{'that section is' if len(offline) == 1 else 'those sections are'} "
+                       "the offline one" + ("" if len(offline) == 1 else "s"))
 
 
 def entities(fulltext: str, found: list[Sentence], lexicon: dict[str, list[str]]) -> list[Entity]:

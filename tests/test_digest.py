@@ -134,10 +134,24 @@ def test_llm_written_sections_keep_only_items_whose_quotes_check() -> None:
     assert c.written_by == "llm:scripted" and c.dropped == 2  # an invented number, a bad quote
     assert c.tldr.quote == "TinySum reduces latency by 43% compared with BART."
     assert [x.text for x in c.contributions] == ["A distilled summariser."]
-    assert c.findings == [] and len(c.limitations) == 1
+    assert len(c.limitations) == 1 and c.limitations[0].text == "Long inputs fail."
+    # both LLM findings failed their checks, so the findings are the offline ones, said so
+    assert c.findings and all(x.text == x.quote for x in c.findings)
+    assert c.notes == ["the LLM gave no checked item for findings; that section is the "
+                       "offline one"]
     for line in lines(c):
         assert text[line.char_start:line.char_end] == line.quote
     assert len(server.requests) == 3  # the bad quote was sent back twice
+    with ScriptedLLM() as server, open_store(settings_plain.db_path) as store:
+        server.reply_tool("LLMCard", {"tldr": None, "problem": [], "findings": []})
+        llm = LLM(load_settings(llm_base_url=server.url, llm_model="lazy"), store=store)
+        lazy = card(store, settings_plain, paper.id, llm=llm)
+    assert lazy.written_by == "offline" and lazy.tldr and lazy.findings
+    assert lazy.notes == ["the LLM gave no item whose quote is in the text; the sections are "
+                          "the offline ones"]
+    for fmt in ("md", "html"):  # the note and who wrote the card show in every format
+        shown = render_card(lazy, fmt)
+        assert "written by offline" in shown and "the sections are the offline ones" in shown
     no_llm = CliRunner().invoke(cli, ["digest", paper.id, "--llm"])
     assert no_llm.exit_code == 2 and "SYNTH_LLM_BASE_URL" in no_llm.output
 
