@@ -74,7 +74,8 @@ def llm_cards(model: Path, papers: int) -> None:
                     kept = sum(map(len, (c.problem, c.contributions, c.findings,
                                          c.limitations))) + bool(c.tldr)
                     print(f"{pid}: {t.seconds:.1f} s, {u.calls} calls, {u.tokens_in} tokens in, "
-                          f"{u.tokens_out} out; {kept} items kept, {c.dropped} dropped; "
+                          f"{u.tokens_out} out; {kept} items in the written sections, "
+                          f"{c.dropped} LLM items dropped; "
                           f"written by {c.written_by}{'; ' + c.notes[0] if c.notes else ''}")
         finally:
             proc.terminate()
