@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -587,6 +588,20 @@ class Store:
         return dict(self.db.execute("SELECT source, COUNT(*) FROM papers GROUP BY source"))
 
 
+def _enable_wal(db: sqlite_utils.Database) -> None:
+    """Switch a library to WAL. Two processes opening a new library at once can find it locked
+    while the other switches (SQLite does not wait on its busy timeout for this), so retry
+    until the busy timeout has passed."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while db.journal_mode != "wal":
+        try:
+            db.enable_wal()
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def open_store(path: Path) -> Store:
     """Open (creating if needed) the library at ``path``, apply migrations, set WAL."""
     try:
@@ -595,8 +610,7 @@ def open_store(path: Path) -> Store:
                                check_same_thread=False)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         db = sqlite_utils.Database(conn)
-        if db.journal_mode != "wal":
-            db.enable_wal()
+        _enable_wal(db)
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
         if migrations.pending(db):

@@ -102,3 +102,18 @@ def test_killed_ingest_resumes_without_duplicates_or_half_papers(tmp_path: Path)
             "OR NOT EXISTS (SELECT 1 FROM texts t WHERE t.paper_id = p.id)").fetchone()[0]
         assert orphans == 0
         assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_new_library_opens_while_another_process_holds_it(tmp_path: Path) -> None:
+    """Two processes creating one library at once: the switch to WAL finds it locked, and
+    SQLite does not wait on its busy timeout for that, so open_store retries."""
+    import threading
+
+    path = tmp_path / "library.db"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("CREATE TABLE first_writer (x)")  # a new file, still in rollback-journal mode
+    other.execute("BEGIN IMMEDIATE")
+    threading.Timer(0.5, lambda: other.execute("COMMIT")).start()
+    with open_store(path) as store:
+        assert store.db.journal_mode == "wal" and store.counts()["papers"] == 0
+    other.close()
