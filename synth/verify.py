@@ -6,6 +6,8 @@
    keep each paper's ``SENTENCES_PER_PAPER`` sentences sharing most words with the claim, and
    score each (claim, sentence) pair with the :mod:`synth.nli` scorer. Each sentence also
    carries its passage's embedding similarity to the claim, from the search.
+   Each sentence also records the share of the claim's content words it contains
+   (``coverage``).
 3. Decide with a :mod:`synth.decide` decider: the default scorer's fitted claim classifier
    (calibrated confidence), or thresholds for other scorers. Each paper gets a verdict from its
    own evidence, and the claim one from all of it.
@@ -24,7 +26,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from .chunk import sentence_spans
-from .decide import MIN_SIMILARITY, Decider, Label, Thresholds
+from .decide import MIN_COVERAGE, MIN_SIMILARITY, Decider, Label, Thresholds
 from .errors import InvalidClaim
 from .models import Hit
 from .nli import PairScorer
@@ -56,6 +58,8 @@ class Evidence(BaseModel):
     contradiction: float
     similarity: float = Field(description="cosine of claim and passage embeddings; below "
                               f"{MIN_SIMILARITY} the sentence cannot decide a verdict")
+    coverage: float = Field(1.0, description="share of the claim's content words the sentence "
+                            f"contains; below {MIN_COVERAGE} it cannot decide a verdict")
 
 
 class Verdict(BaseModel):
@@ -145,13 +149,15 @@ def score_evidence(claim: str, searcher: Searcher, scorer: PairScorer, *,
         timings.retrieval += middle - start
         timings.scoring += time.perf_counter() - middle
     per_paper: dict[str, list[Evidence]] = {pid: [] for pid in by_paper}
+    words = set(tokens(claim))
     for (hit, s, e, text), (pe, pn, pc) in zip(sentences, probs):
         per_paper[hit.paper_id].append(Evidence(
             paper_id=hit.paper_id, version=hit.version, title=hit.title,
             passage_id=hit.passage_id, page=hit.page, char_start=s, char_end=e,
             quote=text, entailment=round(float(pe), 4),
             neutral=round(float(pn), 4), contradiction=round(float(pc), 4),
-            similarity=hit.similarity if hit.similarity is not None else 1.0))
+            similarity=hit.similarity if hit.similarity is not None else 1.0,
+            coverage=round(len(words & set(tokens(text))) / max(len(words), 1), 4)))
     return per_paper
 
 

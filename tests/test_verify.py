@@ -13,13 +13,19 @@ from click.testing import CliRunner
 
 from synth.cli import cli
 from synth.config import load_settings
-from synth.decide import FEATURES, ClaimClassifier, Thresholds, fit_claim_decider
+from synth.decide import (
+    FEATURES,
+    MIN_COVERAGE,
+    ClaimClassifier,
+    Thresholds,
+    fit_claim_decider,
+)
 from synth.embed import CachedEmbedder, embed_missing
 from synth.errors import InvalidClaim, ModelError
 from synth.evaluate import eval_scifact, expected_calibration_error, f1_scores
 from synth.ingest import ingest
 from synth.nli import label_order, load_scorer
-from synth.search import Searcher
+from synth.search import Searcher, tokens
 from synth.store import open_store
 from synth.verify import Evidence, decide, verify_claim
 
@@ -41,10 +47,11 @@ class KeywordScorer:
         return np.asarray(rows, dtype=np.float32)
 
 
-def ev(paper: str, e: float, c: float, similarity: float = 0.6) -> Evidence:
+def ev(paper: str, e: float, c: float, similarity: float = 0.6,
+       coverage: float = 1.0) -> Evidence:
     return Evidence(paper_id=paper, version=1, title="t", passage_id=f"{paper}#0-1", page=1,
                     char_start=0, char_end=1, quote="q", entailment=e, neutral=1 - e - c,
-                    contradiction=c, similarity=similarity)
+                    contradiction=c, similarity=similarity, coverage=coverage)
 
 
 def test_decision_takes_the_most_confident_paper_and_reports_independence() -> None:
@@ -60,6 +67,14 @@ def test_decision_takes_the_most_confident_paper_and_reports_independence() -> N
 def test_passages_far_from_the_claim_cannot_decide() -> None:
     far = decide("x", {"a": [ev("a", 0.95, 0.0, similarity=0.1)]}, "s", Thresholds())
     assert far.label == "insufficient"
+
+
+def test_sentences_with_few_of_the_claims_words_cannot_decide() -> None:
+    few = {"a": [ev("a", 0.0, 0.95, coverage=MIN_COVERAGE - 0.01)]}
+    enough = {"a": [ev("a", 0.0, 0.95, coverage=MIN_COVERAGE)]}
+    for decider in (Thresholds(), load_scorer("synth-xenc").decider):
+        assert decide("x", few, "s", decider).label == "insufficient"
+        assert decide("x", enough, "s", decider).label == "contradicted"
 
 
 def scored_claims(n: int, seed: int = 0) -> tuple[list[dict], list[str]]:
@@ -108,6 +123,9 @@ def test_evidence_quotes_sit_at_their_spans(pdf_library, embedder) -> None:
     assert verdict.label == "supported" and verdict.evidence
     for e in verdict.evidence:
         assert pdf_library.fulltext(e.paper_id)[e.char_start:e.char_end] == e.quote
+        words = set(tokens(verdict.claim))  # the share of the claim's words in the quote
+        assert e.coverage == round(len(words & set(tokens(e.quote))) / len(words), 4)
+    assert all(e.coverage >= MIN_COVERAGE for e in verdict.evidence if e.verdict != "insufficient")
 
 
 def test_papers_option_limits_the_evidence(pdf_library, embedder) -> None:
