@@ -5,9 +5,8 @@
 2. Score: cut those passages into sentences (each keeps its span in the paper's full text),
    keep each paper's ``SENTENCES_PER_PAPER`` sentences sharing most words with the claim, and
    score each (claim, sentence) pair with the :mod:`synth.nli` scorer. Each sentence also
-   carries its passage's embedding similarity to the claim, from the search.
-   Each sentence also records the share of the claim's content words it contains
-   (``coverage``).
+   carries its passage's embedding similarity to the claim, from the search, and the share of
+   the claim's content words it contains (``coverage``).
 3. Decide with a :mod:`synth.decide` decider: the default scorer's fitted claim classifier
    (calibrated confidence), or thresholds for other scorers. Each paper gets a verdict from its
    own evidence, and the claim one from all of it.
