@@ -4,4 +4,4 @@ Stages, one module each: sources (arxiv_source, snapshot, ingest) -> parse/chunk
 embed/search. Records live in :mod:`synth.models`; all SQL lives in :mod:`synth.store`.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
