@@ -258,15 +258,14 @@ def fit_decider(folder: Path, out: Path, tensors: dict, meta: dict, held: list[d
 def refit_decider(folder: Path, out: Path) -> dict:
     """Refit only the decider of the adapter file ``out``, its weights unchanged: what a full
     run fits on the same weights, in minutes (after a change to how evidence is decided)."""
-    from safetensors.torch import load_file
+    from .xenc import read_adapters
 
-    from .xenc import XencScorer
-
-    meta = {k: v for k, v in XencScorer(out).meta.items() if k not in ("decider", "held_report")}
+    tensors, meta = read_adapters(out)
+    meta = {k: v for k, v in meta.items() if k not in ("decider", "held_report")}
     claims, _ = load_check_covid(folder)
     _, held = split_by_abstract(claims)
     meta["decider_refitted"] = date.today().isoformat()
-    return fit_decider(folder, out, load_file(str(out)), meta, held)
+    return fit_decider(folder, out, tensors, meta, held)
 
 
 def main() -> None:

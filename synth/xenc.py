@@ -100,26 +100,32 @@ def compress(encoder, classifier, rank: int = DELTA_RANK) -> dict[str, object]:
     return tensors
 
 
+def read_adapters(path: Path = XENC_PATH) -> tuple[dict, dict]:
+    """The adapter file's tensors and its ``synth`` metadata (trainer record and decider)."""
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 (not a dict)
+            meta = f.metadata() or {}
+    except Exception as err:
+        raise ModelError(f"cannot read the verifier adapters {path}: {err}",
+                         "reinstall synth, or retrain them: python -m synth.train_verifier "
+                         "../shared/data/check-covid") from err
+    return tensors, json.loads(meta.get("synth", "{}"))
+
+
 class XencScorer:
     """:class:`synth.nli.PairScorer` over the shipped base model and adapters."""
 
     def __init__(self, path: Path = XENC_PATH) -> None:
         self.name = "synth-xenc"
         torch = _torch()
-        from safetensors import safe_open
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
-        try:
-            with safe_open(str(path), framework="pt") as f:
-                tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 (not a dict)
-                meta = f.metadata() or {}
-        except Exception as err:
-            raise ModelError(f"cannot read the verifier adapters {path}: {err}",
-                             "reinstall synth, or retrain them: python -m synth.train_verifier "
-                             "../shared/data/check-covid") from err
-        self.meta = json.loads(meta.get("synth", "{}"))
+        tensors, self.meta = read_adapters(path)
         decider = self.meta.get("decider")
         self.decider = ClaimClassifier.from_dict(decider) if decider else None
         location = base_location()
