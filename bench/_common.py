@@ -27,6 +27,20 @@ def library_home(home: Path | None, prefix: str) -> Iterator[Path]:
         yield Path(tmp)
 
 
+@contextmanager
+def pdf_library(home: Path, **settings: object) -> Iterator[tuple]:
+    """(store, settings) of a library at ``home`` holding the 11 test PDFs of
+    ``../shared/data/arxiv-pdfs``; ``settings`` override the defaults (an LLM, say)."""
+    from synth.config import load_settings
+    from synth.ingest import ingest
+    from synth.store import open_store
+
+    config = load_settings(env={}, home=home, **settings)
+    with open_store(config.db_path) as store:
+        ingest(store, config, [str(DATA / "arxiv-pdfs")])
+        yield store, config
+
+
 class Timer:
     """``with Timer() as t: ...; t.seconds``"""
 

@@ -16,12 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import DATA, Timer  # noqa: E402
-from synth.config import load_settings  # noqa: E402
+from bench._common import Timer, pdf_library  # noqa: E402
 from synth.digest import card  # noqa: E402
-from synth.ingest import ingest  # noqa: E402
 from synth.render import render_card  # noqa: E402
-from synth.store import open_store  # noqa: E402
 
 
 def main() -> None:
@@ -34,9 +31,7 @@ def main() -> None:
         llm_cards(args.model, args.papers)
         return
     with tempfile.TemporaryDirectory(prefix="bench-digest-") as tmp:
-        settings = load_settings(env={}, home=Path(tmp))
-        with open_store(settings.db_path) as store:
-            ingest(store, settings, [str(DATA / "arxiv-pdfs")])
+        with pdf_library(Path(tmp)) as (store, settings):
             ids = store.paper_ids()
             best = float("inf")
             for _ in range(args.repeats):
@@ -62,10 +57,8 @@ def llm_cards(model: Path, papers: int) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-digest-llm-") as tmp:
         proc, url = start_server(model, Path(tmp) / "server.log", n_ctx=8192)
         try:
-            settings = load_settings(env={}, home=Path(tmp) / "home", llm_base_url=url,
-                                     llm_model=model.stem, llm_mode="tools", llm_timeout=900)
-            with open_store(settings.db_path) as store:
-                ingest(store, settings, [str(DATA / "arxiv-pdfs")])
+            with pdf_library(Path(tmp) / "home", llm_base_url=url, llm_model=model.stem,
+                             llm_mode="tools", llm_timeout=900) as (store, settings):
                 for pid in store.paper_ids()[:papers]:
                     llm = LLM(settings, store=store)
                     with Timer() as t:

@@ -21,11 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import DATA, Timer  # noqa: E402
-from synth.config import load_settings  # noqa: E402
+from bench._common import Timer, pdf_library  # noqa: E402
 from synth.extract import extract  # noqa: E402
-from synth.ingest import ingest  # noqa: E402
-from synth.store import open_store  # noqa: E402
 from tests.llama_server import start_server  # noqa: E402
 
 
@@ -39,11 +36,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-extract-llm-") as tmp:
         proc, url = start_server(args.model, Path(tmp) / "server.log")
         try:
-            settings = load_settings(env={}, home=Path(tmp) / "home", llm_base_url=url,
-                                     llm_model=args.model.stem, llm_mode=args.mode,
-                                     llm_timeout=600)
-            with open_store(settings.db_path) as store:
-                ingest(store, settings, [str(DATA / "arxiv-pdfs")])
+            with pdf_library(Path(tmp) / "home", llm_base_url=url, llm_model=args.model.stem,
+                             llm_mode=args.mode, llm_timeout=600) as (store, settings):
                 rows = []
                 for pid in store.paper_ids()[:args.papers]:
                     with Timer() as t:

@@ -28,19 +28,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import DATA, Timer  # noqa: E402
+from bench._common import DATA, Timer, pdf_library  # noqa: E402
 from synth.chunk import Block, chunk_blocks  # noqa: E402
-from synth.config import load_settings  # noqa: E402
 from synth.extract import MAX_CLAIMS, extract, select, sentences  # noqa: E402
-from synth.ingest import ingest  # noqa: E402
-from synth.store import open_store  # noqa: E402
 
 
 def speed(repeats: int) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-extract-") as tmp:
-        settings = load_settings(env={}, home=Path(tmp))
-        with open_store(settings.db_path) as store:
-            ingest(store, settings, [str(DATA / "arxiv-pdfs")])
+        with pdf_library(Path(tmp)) as (store, settings):
             ids = store.paper_ids()
             best = float("inf")
             for _ in range(repeats):
