@@ -115,6 +115,20 @@ def read_adapters(path: Path = XENC_PATH) -> tuple[dict, dict]:
     return tensors, json.loads(meta.get("synth", "{}"))
 
 
+def measured_accuracy(path: Path = XENC_PATH) -> dict | None:
+    """The accuracy figure recorded in the adapter file's metadata (``evaluation``: data,
+    claims, macro_f1, contradict_f1, ece), or None when none was measured for these weights.
+    Reads the file's header only, so a report can quote it without loading the model."""
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(path), framework="np") as f:
+            meta = json.loads((f.metadata() or {}).get("synth", "{}"))
+    except Exception:  # noqa: BLE001 - an unreadable file has no figure; loading it reports why
+        return None
+    return meta.get("evaluation")
+
+
 class XencScorer:
     """:class:`synth.nli.PairScorer` over the shipped base model and adapters."""
 

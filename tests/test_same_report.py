@@ -1,0 +1,62 @@
+"""The same library and question give the same report, whatever runs it: ``synth ask`` today
+gives the report recorded in tests/golden (made before the code was reorganised into stage
+packages), and ``synth batch`` and ``synth regenerate`` give the same report and cards as
+``synth ask``. Timestamps and timings aside (tests/fingerprint.py).
+
+To record a new golden file after a change that is meant to change reports, run this module
+with UPDATE_GOLDEN=1 and commit the file with the change that explains it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from synth.cli import cli
+
+from .conftest import DATA, PDFS
+from .fingerprint import differences, folder_print
+
+BIBLE = DATA / "arxiv-abstracts" / "llm-bible" / "llm_bible_efficiency_subset.jsonl"
+QUESTION = "Does quantization reduce the memory and inference cost of large language models?"
+GOLDEN = Path(__file__).with_name("golden") / "ask_quantization.json"
+pytestmark = pytest.mark.slow
+
+
+def synth(home: Path, *args: str) -> str:
+    result = CliRunner().invoke(cli, ["--home", str(home), *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("same-report")
+    rows = [json.loads(line) for line in BIBLE.read_text().splitlines()]
+    picked = [r for r in rows if "quantiz" in r["title"].lower()][:20] + rows[:20]
+    snapshot = root / "slice.jsonl"
+    snapshot.write_text("".join(json.dumps(r) + "\n" for r in picked))
+    synth(root / "home", "ingest", "-q", str(snapshot), str(PDFS / "2501.10120v1.pdf"),
+          str(PDFS / "2206.10883v3.pdf"))
+    return root / "home"
+
+
+@pytest.fixture(scope="module")
+def asked(home: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    out = tmp_path_factory.mktemp("ask-out")
+    synth(home, "ask", QUESTION, "--source", "library", "--format", "md,json", "--out",
+          str(out), "-q")
+    return folder_print(out)
+
+
+def test_ask_writes_the_report_recorded_before_the_reorganisation(asked):
+    if os.environ.get("UPDATE_GOLDEN"):
+        GOLDEN.write_text(json.dumps(asked, indent=1, sort_keys=True) + "\n")
+    want = json.loads(GOLDEN.read_text())
+    found = differences(want, asked)
+    assert not found, "\n".join(found[:30])
+    assert any(name.startswith("cards/") for name in asked), "no digest card written"
