@@ -32,8 +32,8 @@ def pdf_library(home: Path, **settings: object) -> Iterator[tuple]:
     """(store, settings) of a library at ``home`` holding the 11 test PDFs of
     ``../shared/data/arxiv-pdfs``; ``settings`` override the defaults (an LLM, say)."""
     from synth.config import load_settings
-    from synth.ingest import ingest
-    from synth.store import open_store
+    from synth.library.ingest import ingest
+    from synth.store.db import open_store
 
     config = load_settings(env={}, home=home, **settings)
     with open_store(config.db_path) as store:

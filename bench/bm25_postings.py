@@ -20,8 +20,8 @@ import numpy as np
 from _common import Timer, percentile
 from scale import realistic_queries
 
-from synth.search import RankBM25Index, _top_indices, tokens
-from synth.store import open_store
+from synth.search.hybrid import RankBM25Index, _top_indices, tokens
+from synth.store.db import open_store
 
 
 def latencies(score: object, queries: list[str]) -> list[float]:

@@ -17,8 +17,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._common import Timer, pdf_library  # noqa: E402
-from synth.digest import card  # noqa: E402
-from synth.render import render_card  # noqa: E402
+from synth.cards.card import card
+from synth.report.render import render_card
 
 
 def main() -> None:
@@ -51,7 +51,7 @@ def main() -> None:
 
 
 def llm_cards(model: Path, papers: int) -> None:
-    from synth.llm import LLM
+    from synth.llm.client import LLM
     from tests.llama_server import start_server
 
     with tempfile.TemporaryDirectory(prefix="bench-digest-llm-") as tmp:

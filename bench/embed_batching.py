@@ -17,8 +17,8 @@ from pathlib import Path
 
 from _common import Timer
 
-from synth.embed import BATCH, Embedder, load_embedder
-from synth.store import open_store
+from synth.search.embed import BATCH, Embedder, load_embedder
+from synth.store.db import open_store
 
 
 def encode_all(embedder: Embedder, texts: list[str]) -> float:

@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._common import Timer, pdf_library  # noqa: E402
-from synth.extract import extract  # noqa: E402
+from synth.claims.extract import extract
 from tests.llama_server import start_server  # noqa: E402
 
 

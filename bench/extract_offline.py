@@ -29,8 +29,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._common import DATA, Timer, pdf_library  # noqa: E402
-from synth.chunk import Block, chunk_blocks  # noqa: E402
-from synth.extract import MAX_CLAIMS, extract, select, sentences  # noqa: E402
+from synth.claims.extract import MAX_CLAIMS, extract
+from synth.claims.sentences import select, sentences
+from synth.parsing.chunk import Block, chunk_blocks
 
 
 def speed(repeats: int) -> None:

@@ -31,9 +31,9 @@ from pathlib import Path
 from _common import distinct, library_home, ndcg_at
 from retrieval_scifact import Claim, build_library, load_claims
 
-from synth.embed import load_embedder
-from synth.search import CANDIDATES, RRF_K, Searcher, rrf
-from synth.store import open_store
+from synth.search.embed import load_embedder
+from synth.search.hybrid import CANDIDATES, RRF_K, Searcher, rrf
+from synth.store.db import open_store
 
 DEPTH = 500
 Scored = list[tuple[int, float]]

@@ -14,8 +14,8 @@ import logging
 
 from _common import DATA, Timer
 
-from synth.models import ParsedText
-from synth.parse import parse_pdf
+from synth.parsing.pdf import parse_pdf
+from synth.records.papers import ParsedText
 
 PDFS = DATA / "arxiv-pdfs"
 

@@ -28,12 +28,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._common import DATA, OUT  # noqa: E402
-from synth.batch import batch, regenerate  # noqa: E402
 from synth.config import load_settings  # noqa: E402
-from synth.embed import LazyEmbedder, embed_missing, load_embedder  # noqa: E402
-from synth.ingest import ingest  # noqa: E402
-from synth.render import render  # noqa: E402
-from synth.store import open_store  # noqa: E402
+from synth.library.ingest import ingest
+from synth.pipeline.batch import batch, regenerate
+from synth.report.render import render
+from synth.search.embed import LazyEmbedder, embed_missing, load_embedder
+from synth.store.db import open_store
 
 SLICE = DATA / "arxiv-abstracts" / "llm-bible" / "llm_bible_efficiency_subset.jsonl"
 TOPICS = ["quantization", "pruning", "knowledge distillation", "speculative decoding",

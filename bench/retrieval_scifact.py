@@ -29,10 +29,10 @@ from pathlib import Path
 
 from _common import DATA, Timer, distinct, library_home, ndcg_at, recall_at
 
-from synth.embed import Embedder, embed_missing, load_embedder
-from synth.search import Searcher
-from synth.snapshot import import_snapshot
-from synth.store import Store, open_store
+from synth.library.snapshot import import_snapshot
+from synth.search.embed import Embedder, embed_missing, load_embedder
+from synth.search.hybrid import Searcher
+from synth.store.db import Store, open_store
 
 SCIFACT = DATA / "scifact"
 ANCHOR_BM25 = 0.665

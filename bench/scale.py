@@ -47,8 +47,8 @@ COLD_QUERY = "parameter-efficient fine-tuning of large language models with low-
 # ---- stages, each run in a child process -----------------------------------------------
 
 def stage_import(home: Path, source: Path) -> dict[str, float]:
-    from synth.snapshot import import_snapshot
-    from synth.store import open_store
+    from synth.library.snapshot import import_snapshot
+    from synth.store.db import open_store
 
     with open_store(home / "library.db") as store, Timer() as t:
         report = import_snapshot(store, source)
@@ -59,8 +59,8 @@ def stage_import(home: Path, source: Path) -> dict[str, float]:
 
 
 def stage_embed(home: Path) -> dict[str, float]:
-    from synth.embed import embed_missing, load_embedder
-    from synth.store import open_store
+    from synth.search.embed import embed_missing, load_embedder
+    from synth.store.db import open_store
 
     with open_store(home / "library.db") as store:
         embedder = load_embedder()
@@ -73,7 +73,7 @@ def stage_embed(home: Path) -> dict[str, float]:
 
 def realistic_queries(n: int) -> list[str]:
     """ScholarQA-CS questions first, then first sentences of abstracts not in the library."""
-    from synth.chunk import sentence_spans
+    from synth.parsing.chunk import sentence_spans
 
     queries = [q["initial_prompt"] for q in json.loads(SCHOLARQA_CS.read_text())]
     papers = json.loads(CSCL_2026.read_text())
@@ -96,9 +96,9 @@ def set_blas_threads(how: str) -> str:
 
 def stage_query(home: Path, lexical: str, n: int, blas: str) -> dict[str, float | str]:
     """Warm latency of hybrid search (top 10), plus the dense matrix-vector product alone."""
-    from synth.embed import load_embedder
-    from synth.search import RankBM25Index, Searcher
-    from synth.store import open_store
+    from synth.search.embed import load_embedder
+    from synth.search.hybrid import RankBM25Index, Searcher
+    from synth.store.db import open_store
 
     queries = realistic_queries(n)
     with open_store(home / "library.db") as store:

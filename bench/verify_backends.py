@@ -27,14 +27,15 @@ from pathlib import Path
 
 from _common import DATA, OUT
 
-from synth.decide import Thresholds, fit_claim_decider
-from synth.embed import CachedEmbedder, load_embedder
-from synth.evaluate import EvalReport, gold_label, load_claims, report
-from synth.nli import load_scorer
-from synth.search import Searcher
-from synth.snapshot import import_snapshot
-from synth.store import open_store
-from synth.verify import Timings, decide, score_evidence
+from synth.library.snapshot import import_snapshot
+from synth.search.embed import CachedEmbedder, load_embedder
+from synth.search.hybrid import Searcher
+from synth.store.db import open_store
+from synth.verification.backends import load_scorer
+from synth.verification.decide import Thresholds
+from synth.verification.evaluate import EvalReport, gold_label, load_claims, report
+from synth.verification.verify import Timings, decide, score_evidence
+from training.fitting import fit_claim_decider
 
 SCIFACT = DATA / "scifact"
 VERDICT_OF = {"SUPPORT": "supported", "CONTRADICT": "contradicted", "NEI": "insufficient"}

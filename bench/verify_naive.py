@@ -37,17 +37,17 @@ from pathlib import Path
 import numpy as np
 from _common import DATA, OUT
 
-from synth.chunk import paragraph_blocks, sentence_spans
-from synth.embed import CachedEmbedder, load_embedder
-from synth.evaluate import (
+from synth.parsing.chunk import paragraph_blocks, sentence_spans
+from synth.search.embed import CachedEmbedder, load_embedder
+from synth.search.hybrid import Searcher
+from synth.store.db import Store, open_store
+from synth.verification.evaluate import (
     CLASSES,
     expected_calibration_error,
     f1_scores,
     gold_label,
     load_claims,
 )
-from synth.search import Searcher
-from synth.store import Store, open_store
 
 TOP = 3
 SEQ = 160

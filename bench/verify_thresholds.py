@@ -16,14 +16,14 @@ import itertools
 import random
 from pathlib import Path
 
-from synth.decide import Thresholds
-from synth.embed import CachedEmbedder, load_embedder
-from synth.evaluate import CLASSES, TO_SCIFACT, f1_scores, gold_label, load_claims
-from synth.nli import load_scorer
-from synth.search import Searcher
-from synth.snapshot import import_snapshot
-from synth.store import open_store
-from synth.verify import decide, score_evidence
+from synth.library.snapshot import import_snapshot
+from synth.search.embed import CachedEmbedder, load_embedder
+from synth.search.hybrid import Searcher
+from synth.store.db import open_store
+from synth.verification.backends import load_scorer
+from synth.verification.decide import Thresholds
+from synth.verification.evaluate import CLASSES, TO_SCIFACT, f1_scores, gold_label, load_claims
+from synth.verification.verify import decide, score_evidence
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "scifact"
 GRID = [round(0.05 * i, 2) for i in range(2, 20)]

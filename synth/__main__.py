@@ -1,3 +1,3 @@
-from .cli import main
+from synth.cli import main
 
 main()

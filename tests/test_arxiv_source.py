@@ -14,17 +14,14 @@ import arxiv
 import pytest
 
 from synth import config, errors
-from synth.arxiv_source import (
-    ID_BATCH,
-    MAX_BACKOFF,
-    ArxivSource,
-    backoff_delay,
+from synth.library.arxiv import ID_BATCH, MAX_BACKOFF, ArxivSource, backoff_delay
+from synth.library.arxiv_ids import (
     looks_like_arxiv_id,
     parse_arxiv_id,
     pdf_cache_path,
     question_to_query,
 )
-from synth.models import Paper
+from synth.records.papers import Paper
 from tests.arxiv_server import (
     EMPTY_FEED,
     PDF_DIR,
@@ -447,7 +444,7 @@ def test_download_pdf_unreachable_names_the_pdf_setting(tmp_path: Path) -> None:
 
 
 def test_result_conversion_handles_a_bare_result() -> None:
-    from synth.arxiv_source import paper_from_result
+    from synth.library.arxiv import paper_from_result
 
     result = arxiv.Result(entry_id="https://arxiv.org/abs/quant-ph/0201082v1", title="  A \n title ")
     converted = paper_from_result(result)

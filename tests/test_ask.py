@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from synth.ask import ask
 from synth.cli import cli
 from synth.config import load_settings
 from synth.errors import ArxivUnavailable, EmptyLibrary
-from synth.ingest import ingest
-from synth.store import open_store
+from synth.library.ingest import ingest
+from synth.search.retrieve import ask
+from synth.store.db import open_store
 
 from .arxiv_server import serve_arxiv, unused_port
 from .conftest import PDFS

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import random
 
-from synth.augment import claim_from, finding, flip, synthetic_pairs
+from training.augment import claim_from, finding, flip, synthetic_pairs
 
 from .conftest import DATA
 

@@ -9,15 +9,16 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from synth.chunk import metadata_text
+from synth.cards.card import card
+from synth.claims.cues import quantities
 from synth.cli import cli
 from synth.config import load_settings
-from synth.cues import quantities
-from synth.digest import Card, CardLine, card
-from synth.ingest import ingest
-from synth.models import Paper
-from synth.render import render_card
-from synth.store import open_store
+from synth.library.ingest import ingest
+from synth.parsing.chunk import metadata_text
+from synth.records.cards import Card, CardLine
+from synth.records.papers import Paper
+from synth.report.render import render_card
+from synth.store.db import open_store
 
 from .conftest import PDFS
 
@@ -109,7 +110,7 @@ def test_cli_digest_prints_and_writes_every_format(cards, tmp_path) -> None:
 
 
 def test_llm_written_sections_keep_only_items_whose_quotes_check() -> None:
-    from synth.llm import LLM
+    from synth.llm.client import LLM
 
     from .llm_server import ScriptedLLM
 

@@ -8,16 +8,16 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from synth.chunk import metadata_text
+from synth.claims.cues import quantities
+from synth.claims.extract import extract
+from synth.claims.quotes import normalise
 from synth.cli import cli
 from synth.config import load_settings
-from synth.cues import quantities
 from synth.errors import ParseError, StoreError, UnknownPaper
-from synth.extract import extract
-from synth.ingest import ingest
-from synth.models import Paper
-from synth.quotes import normalise
-from synth.store import Store, open_store
+from synth.library.ingest import ingest
+from synth.parsing.chunk import metadata_text
+from synth.records.papers import Paper
+from synth.store.db import Store, open_store
 
 from .conftest import PDFS
 
@@ -91,8 +91,8 @@ def test_claims_are_results_not_background() -> None:
     "This trend has spurred research into quantization that reduces memory overhead.",
     "Current methods reduce memory by 30% but lose accuracy."])
 def test_background_wording_keeps_a_sentence_below_the_claim_bar(background: str) -> None:
-    from synth.cues import claim_cues
-    from synth.extract import MIN_CUES
+    from synth.claims.cues import claim_cues
+    from synth.claims.sentences import MIN_CUES
 
     assert claim_cues(background).score < MIN_CUES
     own = "Despite its small size, our model reduces latency by 40% compared with BART."

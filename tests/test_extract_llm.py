@@ -9,12 +9,12 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from synth.claims.extract import extract
 from synth.cli import cli
 from synth.config import load_settings
 from synth.errors import LLMUnavailable
-from synth.extract import extract
-from synth.llm import LLM
-from synth.store import open_store
+from synth.llm.client import LLM
+from synth.store.db import open_store
 
 from .llm_server import ScriptedLLM
 from .test_extract import add_abstract

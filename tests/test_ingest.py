@@ -8,8 +8,8 @@ import pymupdf
 import pytest
 
 from synth.config import load_settings
-from synth.ingest import arxiv_id_for_pdf, ingest
-from synth.store import Store, open_store
+from synth.library.ingest import arxiv_id_for_pdf, ingest
+from synth.store.db import Store, open_store
 
 from .conftest import PDFS
 

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from synth.cli import cli
 from synth.config import Settings, load_settings
 from synth.errors import ArxivUnavailable
-from synth.ingest import ingest
-from synth.store import Store, open_store
+from synth.library.ingest import ingest
+from synth.store.db import Store, open_store
 
 from .arxiv_server import serve_arxiv, unused_port
 

@@ -10,9 +10,9 @@ import pytest
 
 from synth.config import load_settings
 from synth.errors import ConfigError, LLMError
-from synth.judge import LLMJudgeScorer
-from synth.llm import LLM
-from synth.nli import load_scorer
+from synth.llm.client import LLM
+from synth.verification.backends import load_scorer
+from synth.verification.judge import LLMJudgeScorer
 
 from .llm_server import ScriptedLLM
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pymupdf
 import pytest
 
-from synth.models import ParsedText, passage_id
-from synth.parse import parse_pdf, pdf_first_page_text
+from synth.parsing.pdf import parse_pdf, pdf_first_page_text
+from synth.records.papers import ParsedText, passage_id
 
 PDFS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "arxiv-pdfs"
 

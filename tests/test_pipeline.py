@@ -13,12 +13,12 @@ from click.testing import CliRunner
 
 from synth.cli import cli
 from synth.config import load_settings
-from synth.ingest import ingest
-from synth.pipeline import run_ask
-from synth.render import render
-from synth.report import Report
-from synth.review import CEILING_UNANSWERED
-from synth.store import open_store
+from synth.library.ingest import ingest
+from synth.pipeline.run import run_ask
+from synth.records.reports import Report
+from synth.report.render import render
+from synth.report.review import CEILING_UNANSWERED
+from synth.store.db import open_store
 
 from .conftest import DATA, PDFS
 from .llama_server import free_port
@@ -31,7 +31,7 @@ EVIL_TITLE = "<script>alert(1)</script> Quantized LLM inference"
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
-    from synth.embed import embed_missing
+    from synth.search.embed import embed_missing
 
     root = tmp_path_factory.mktemp("ask-home")
     rows = [json.loads(line) for line in BIBLE.read_text().splitlines()]
@@ -178,7 +178,7 @@ class CrashingScorer:
     """The real default verifier, which dies after ``calls`` scoring calls (a killed run)."""
 
     def __init__(self, calls: int) -> None:
-        from synth.nli import load_scorer
+        from synth.verification.backends import load_scorer
 
         self.inner, self.left = load_scorer("synth-xenc"), calls
         self.name, self.decider = self.inner.name, self.inner.decider

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from synth.quotes import locate, normalise, quote_problem
+from synth.claims.quotes import locate, normalise, quote_problem
 
 PASSAGE = ("Our model reduces the error by 12.5% compared with the state-of-\nthe-art "
            "baseline, and the ﬁne-tuned variant is 5-10 times faster.")

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from synth.claims.extract import extract
 from synth.config import load_settings
-from synth.extract import extract
-from synth.judge import LLMJudgeScorer
-from synth.llm import LLM
-from synth.store import open_store
+from synth.llm.client import LLM
+from synth.store.db import open_store
+from synth.verification.judge import LLMJudgeScorer
 
 from .llama_server import require_llama, start_server
 from .test_extract import add_abstract
@@ -64,7 +64,7 @@ def test_llm_judge_against_a_real_llama_cpp_server(llama_url: str) -> None:
 
 
 def test_llm_digest_card_against_a_real_llama_cpp_server(llama_url: str) -> None:
-    from synth.digest import card
+    from synth.cards.card import card
 
     settings = load_settings(llm_base_url=llama_url, llm_model="smollm2", llm_mode="tools")
     with open_store(settings.db_path) as store:

@@ -18,14 +18,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from synth.audit import audit
-from synth.batch import regenerate
 from synth.cli import cli
 from synth.config import load_settings
-from synth.history import correct, diff, load_report
-from synth.ingest import ingest
-from synth.pipeline import run_ask
-from synth.store import open_store
+from synth.library.ingest import ingest
+from synth.pipeline.batch import regenerate
+from synth.pipeline.run import run_ask
+from synth.report.audit import audit
+from synth.report.history import correct, diff, load_report
+from synth.store.db import open_store
 
 from .conftest import DATA, PDFS
 
@@ -42,7 +42,7 @@ TOPICS = ["quantization", "pruning", "knowledge distillation", "speculative deco
 @pytest.fixture(scope="module")
 def library(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
     """80 LLM-efficiency abstracts and the PaSa PDF (for PDF hash checks), embedded once."""
-    from synth.embed import embed_missing
+    from synth.search.embed import embed_missing
 
     root = tmp_path_factory.mktemp("records")
     rows = [json.loads(line) for line in BIBLE.read_text().splitlines()]

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synth.embed import embed_missing
 from synth.errors import EmptyLibrary
-from synth.search import Searcher, fts_query, rrf, tokens
-from synth.snapshot import import_snapshot
-from synth.store import Store, open_store
+from synth.library.snapshot import import_snapshot
+from synth.search.embed import embed_missing
+from synth.search.hybrid import Searcher, fts_query, rrf, tokens
+from synth.store.db import Store, open_store
 
 from .test_snapshot import CSCL_2026
 
@@ -87,7 +87,7 @@ def test_empty_library_says_how_to_ingest(tmp_path: Path, embedder) -> None:
 
 
 def test_rank_bm25_postings_give_bm25okapi_scores(library: Store) -> None:
-    from synth.search import RankBM25Index
+    from synth.search.hybrid import RankBM25Index
 
     index = RankBM25Index(library)
     for query in ("agentic sketch comedy generation", "retrieval augmented generation evaluation"):

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from synth.errors import SnapshotError
-from synth.snapshot import import_snapshot, read_snapshot, record_to_paper
-from synth.store import open_store
+from synth.library.snapshot import import_snapshot, read_snapshot, record_to_paper
+from synth.store.db import open_store
 
 from .conftest import DATA
 

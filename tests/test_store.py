@@ -12,8 +12,8 @@ import time
 from itertools import islice
 from pathlib import Path
 
-from synth.snapshot import import_snapshot
-from synth.store import open_store
+from synth.library.snapshot import import_snapshot
+from synth.store.db import open_store
 
 from .test_snapshot import LLM_BIBLE
 
@@ -47,9 +47,9 @@ def test_store_uses_wal_busy_timeout_and_migrates_once(tmp_path: Path) -> None:
 def test_library_made_by_an_older_synth_is_migrated_with_its_data(tmp_path: Path) -> None:
     import sqlite_utils
 
-    from synth.chunk import metadata_text
-    from synth.models import Paper
-    from synth.store import migrations
+    from synth.parsing.chunk import metadata_text
+    from synth.records.papers import Paper
+    from synth.store.migrations import migrations
 
     db = sqlite_utils.Database(tmp_path / "lib.db")
     migrations.apply(db, stop_before="m002_imported_records")

@@ -9,10 +9,10 @@ import pytest
 
 from synth.config import load_settings
 from synth.errors import LLMError
-from synth.llm import LLM
-from synth.report import ReportClaim
-from synth.review import CEILING_UNANSWERED, facts, llm_review
-from synth.synthesize import llm_abstract
+from synth.llm.client import LLM
+from synth.records.reports import ReportClaim
+from synth.report.review import CEILING_UNANSWERED, facts, llm_review
+from synth.report.synthesize import llm_abstract
 
 from .llm_server import ScriptedLLM
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synth.nli import LABELS
-from synth.train_verifier import (
+from synth.verification.scorers import LABELS
+from synth.verification.xenc import XencScorer
+from training.verifier import (
     load_check_covid,
     save_adapters,
     split_by_abstract,
@@ -17,7 +18,6 @@ from synth.train_verifier import (
     train_cross_encoder,
     training_pairs,
 )
-from synth.xenc import XencScorer
 
 from .conftest import DATA
 

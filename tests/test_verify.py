@@ -13,21 +13,18 @@ from click.testing import CliRunner
 
 from synth.cli import cli
 from synth.config import load_settings
-from synth.decide import (
-    FEATURES,
-    MIN_COVERAGE,
-    ClaimClassifier,
-    Thresholds,
-    fit_claim_decider,
-)
-from synth.embed import CachedEmbedder, embed_missing
 from synth.errors import InvalidClaim, ModelError
-from synth.evaluate import eval_scifact, expected_calibration_error, f1_scores
-from synth.ingest import ingest
-from synth.nli import label_order, load_scorer
-from synth.search import Searcher, tokens
-from synth.store import open_store
-from synth.verify import Evidence, decide, verify_claim
+from synth.library.ingest import ingest
+from synth.records.verdicts import MIN_COVERAGE, Evidence
+from synth.search.embed import CachedEmbedder, embed_missing
+from synth.search.hybrid import Searcher, tokens
+from synth.store.db import open_store
+from synth.verification.backends import load_scorer
+from synth.verification.decide import FEATURES, ClaimClassifier, Thresholds
+from synth.verification.evaluate import eval_scifact, expected_calibration_error, f1_scores
+from synth.verification.scorers import label_order
+from synth.verification.verify import decide, verify_claim
+from training.fitting import fit_claim_decider
 
 from .conftest import DATA, PDFS
 
@@ -94,7 +91,7 @@ def scored_claims(n: int, seed: int = 0) -> tuple[list[dict], list[str]]:
 def test_claim_decider_fits_calibrates_and_decides() -> None:
     scored, labels = scored_claims(150)
     params, report = fit_claim_decider(scored, labels)
-    assert report["oof_macro_f1"] > 0.8 and 0 < report["temperature"]
+    assert report["oof_macro_f1"] > 0.8 and report["temperature"] > 0
     assert 0 <= report["oof_ece_after"] <= 1 and params["features"] == list(FEATURES)
     decider = ClaimClassifier.from_dict(params)
     p = decider.probabilities([0.0] * len(FEATURES))
@@ -168,7 +165,7 @@ def test_default_scorer_separates_entailment_from_contradiction() -> None:
 
 
 def test_corrupt_adapter_file_is_a_model_error(tmp_path: Path) -> None:
-    from synth.xenc import XencScorer
+    from synth.verification.xenc import XencScorer
 
     (tmp_path / "bad.safetensors").write_bytes(b"not a tensor file")
     with pytest.raises(ModelError, match="cannot read the verifier adapters"):

@@ -1,0 +1,163 @@
+"""What a sentence says, read from its words: is it a claim, of which type, with which numbers.
+
+Deterministic pattern rules for the offline extractor (:mod:`synth.extract`); no model.
+
+- :func:`claim_cues` scores how claim-like a sentence is from result verbs ("we show",
+  "outperforms", "reduced"), comparisons ("than", "compared with"), stated numbers and stated
+  limitations, less for a citation or for background wording ("recent studies", "have gained
+  popularity", "existing methods") with no "we" or "our", and marks sentences that cannot be a claim: captions, citation-heavy
+  background, questions, fragments, titles and headings (no sentence end), table debris, and
+  text addressed to a language model.
+- :func:`claim_type` picks one of :data:`synth.models.CLAIM_TYPES`.
+- :func:`quantities` parses numbers and their units ("12.5%", "3.2x", "40 ms", "1.5B").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from synth.records.claims import ClaimType, Quantity
+
+SKIP_SECTIONS = re.compile(
+    r"\b(references?|bibliography|acknowledge?ments?|related work|background|prior work"
+    r"|appendix|author contributions|funding|ethics statement)\b", re.I)
+
+_RESULT = re.compile(
+    r"\b(we (show|find|found|observe[d]?|demonstrate[d]?|report|achieve[d]?|obtain(ed)?)"
+    r"|(results?|experiments?|analys[ie]s|findings|evaluations?) (show|showed|demonstrate[d]?"
+    r"|indicate[d]?|suggest(ed)?|reveal(ed)?|confirm(ed)?)"
+    r"|outperform(s|ed|ing)?|achiev(es|ed|ing)|improv(es|ed|ing|ement)|reduc(es|ed|ing|tion)"
+    r"|increas(es|ed|ing)|decreas(es|ed|ing)|surpass(es|ed)?|exceed(s|ed)?|yield(s|ed)?"
+    r"|lead(s)? to|led to|result(s|ed)? in|associated with|correlat(es|ed|ion)"
+    r"|significant(ly)?|effective(ly)?|robust(ly)?|state[- ]of[- ]the[- ]art|accura(cy|te)"
+    r"|caus(es|ed)|predict(s|ed)|inhibit(s|ed)|promot(es|ed)|enhanc(es|ed)|impair(s|ed))\b",
+    re.I)
+COMPARISON = re.compile(
+    r"\b(than|compared (with|to)|relative to|versus|vs\.?|over the baseline|better|worse"
+    r"|higher|lower|faster|slower|fewer|more accurate|less accurate|on par with|comparable to"
+    r"|outperform(s|ed|ing)?|beat(s)?|surpass(es|ed)?)\b", re.I)
+LIMITATION = re.compile(
+    r"\b(limitations?|limited|fail(s|ed|ure)?|does not|do not|did not|cannot|can not|unable"
+    r"|not (significant|effective|improve|generali[sz]e)|no (significant )?(effect|difference"
+    r"|improvement|association)|future work|remains? (unclear|open)|caveat|drawback"
+    r"|degrades?|struggles?|only when)\b", re.I)
+METHOD = re.compile(
+    r"\b(we (propose|introduce|present|develop|design|train|fine-?tune|use|adopt)"
+    r"|our (method|approach|model|system|framework|pipeline))\b", re.I)
+_DEFINITION = re.compile(r"\b(we define|is defined as|are defined as|refers? to|denotes?)\b",
+                         re.I)
+_CITATION = re.compile(r"\[\s*\d+(?:\s*[,–-]\s*\d+)*\s*\]|\(\s*[A-Z][A-Za-z-]+(?: et al\.)?"
+                       r"(?: and [A-Z][A-Za-z-]+)?,? (?:19|20)\d\d[a-z]?\s*[;)]|\bet al\.")
+_BACKGROUND = re.compile(
+    r"\b(recent(ly)?|previous(ly)?|prior (work|studies|research)|existing (work|methods|"
+    r"approaches|studies|models|systems)|(many|several|numerous|some) (studies|works|"
+    r"researchers|methods|approaches)|(studies|research|work) (has|have) (shown|found|"
+    r"demonstrated)|(has|have) (been )?(widely|extensively|increasingly|commonly)|"
+    r"(gained|attracted|received|drawn) (significant |considerable |much |growing )?"
+    r"(popularity|attention|interest)|(has|have) become|is (a )?(well[- ]known|widely)|"
+    r"traditional(ly)?|conventional(ly)?|in recent years|nowadays|to date|this trend|"
+    r"(has|have) (typically|often|usually|largely|mainly|mostly) (focused|relied|been)|"
+    r"(existing|prior|previous) works?|(requires?|demands?) (significant|substantial|"
+    r"considerable|massive|enormous|huge|large amounts of)|despite (the|their|its)|"
+    r"current (methods|approaches|models|systems|techniques))\b", re.I)
+_OWN_WORK = re.compile(r"\b(we|our|this (paper|work|study)|here)\b", re.I)
+BACKGROUND_PENALTY = 1.0
+_CAPTION = re.compile(r"^\s*(fig(ure)?|table|tab|algorithm|listing|eq(uation)?)\.?\s*\d+\s*[:.|]",
+                      re.I)
+_ENDS_SENTENCE = re.compile(r"[.!][\"'”’)\]]*\d{0,2}\s*$")
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget) (all |any )?(the )?(previous|prior|above|earlier)"
+    r" (instructions?|prompts?|text)|\byou are (an? )?(ai|assistant|language model|chatgpt)\b"
+    r"|\b(system prompt|as an ai\b|respond only with|output only|print only)", re.I)
+_UNIT = (r"%|percent(?:age points?)?|pp|×|x(?![a-z])|ms|µs|us(?![a-z])|s(?![a-z])|sec(?:onds?)?"
+         r"|min(?:utes?)?|h(?:ours?)?(?![a-z])|days?|weeks?|months?|years?|[kKMGT]B|[kKMB]"
+         r"(?![a-z])|billion|million|thousand|tokens?|params?|parameters?|points?|fold"
+         r"|epochs?|steps?|samples?|patients?|participants?|subjects?|cases?|mg|kg|g(?![a-z])"
+         r"|mm|cm|km|m(?![a-z])|°C|Hz|kHz|MHz|GHz|FLOPs?|BLEU|ROUGE(?:-[L\d])?|F1|AUC|EM")
+_NUMBER = re.compile(
+    rf"(?<![\w.])([$€£])?([-+−]?\d+(?:,\d{{3}})*(?:\.\d+)?)(?:\s?({_UNIT}))?(?![^\W_])")
+_NOT_A_QUANTITY = re.compile(r"(fig(ure)?|table|tab|section|sec|eq(uation)?|appendix|step|"
+                             r"chapter|algorithm|line|version|v)\.?\s*\(?$", re.I)
+
+
+@dataclass(frozen=True)
+class Cues:
+    """How claim-like a sentence is; ``excluded`` names why it can never be a claim."""
+
+    score: float
+    excluded: str | None = None
+
+
+def claim_cues(sentence: str) -> Cues:
+    words = sentence.split()
+    if len(words) < 6:
+        return Cues(0.0, "fragment")
+    if len(words) > 90:
+        return Cues(0.0, "too long to be one statement")
+    if _INSTRUCTION.search(sentence):
+        return Cues(0.0, "addressed to a language model")
+    if _CAPTION.match(sentence):
+        return Cues(0.0, "caption")
+    if sentence.rstrip().endswith("?"):
+        return Cues(0.0, "question")
+    if not _ENDS_SENTENCE.search(sentence):
+        return Cues(0.0, "no sentence end (a title, heading or cut-off text)")
+    letters = sum(c.isalpha() for c in sentence)
+    if letters < 0.55 * len(sentence.replace(" ", "")):
+        return Cues(0.0, "table or formula debris")
+    if len(_CITATION.findall(sentence)) >= 2:
+        return Cues(0.0, "background citing others")
+    score = (1.0 * bool(_RESULT.search(sentence)) + 1.0 * bool(COMPARISON.search(sentence))
+             + 1.0 * bool(LIMITATION.search(sentence)) + 0.5 * bool(METHOD.search(sentence))
+             + 0.5 * bool(_DEFINITION.search(sentence)) + 0.75 * bool(quantities(sentence)))
+    if _CITATION.search(sentence):
+        score -= 1.0  # a single citation usually reports someone else's finding
+    if _BACKGROUND.search(sentence) and not _OWN_WORK.search(sentence):
+        score -= BACKGROUND_PENALTY  # the state of the field, not this paper's finding
+    return Cues(score)
+
+
+def claim_type(sentence: str) -> ClaimType:
+    if LIMITATION.search(sentence):
+        return "limitation"
+    if COMPARISON.search(sentence):
+        return "comparison"
+    if _RESULT.search(sentence) or quantities(sentence):
+        return "finding"
+    if _DEFINITION.search(sentence):
+        return "definition"
+    if METHOD.search(sentence):
+        return "method"
+    return "finding"
+
+
+def quantities(text: str) -> list[Quantity]:
+    """Numbers stated in ``text`` with their units; figure, table, section and citation
+    numbers and bare years are left out."""
+    found: list[Quantity] = []
+    text = _CITATION.sub(lambda m: " " * len(m.group(0)), text)
+    for m in _NUMBER.finditer(text):
+        currency, number, unit = m.groups()
+        before = text[:m.start()]
+        if (_NOT_A_QUANTITY.search(before) or before.rstrip().endswith("[")
+                or re.search(r"[A-Za-z]-$|@$", before)):  # GPT-4, ROUGE-2, recall@20
+            continue
+        unit = f"{currency} {unit}" if currency and unit else currency or unit
+        value = float(number.replace(",", "").replace("−", "-"))
+        if unit is None and value.is_integer() and 1900 <= value <= 2099:
+            continue  # a year
+        found.append(Quantity(value=value, unit=unit, text=m.group(0)))
+    return found
+
+
+def invents_numbers(text: str, quote: str) -> bool:
+    """Does ``text`` (a model's wording) state a number that its ``quote`` does not?"""
+    stated = {q.value for q in quantities(quote)}
+    return any(q.value not in stated for q in quantities(text))
+
+
+def instruction_like(text: str) -> bool:
+    """Text that addresses a language model ("ignore previous instructions ..."): it is never
+    a claim, whichever extractor proposes it."""
+    return bool(_INSTRUCTION.search(text))

@@ -1,0 +1,118 @@
+"""What both claim extractors read: a paper's readable passages (references, related work,
+acknowledgements and appendices skipped), its sentences with their exact full-text spans and
+their claim-cue and question-relevance scores, and the stable ids of extractions and claims.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+
+from synth.claims.cues import SKIP_SECTIONS, claim_cues
+from synth.config import Settings
+from synth.errors import ParseError, UnknownPaper
+from synth.library.arxiv_ids import STOPWORDS, canonical_id, looks_like_arxiv_id
+from synth.parsing.chunk import paragraph_blocks, sentence_spans
+from synth.records.papers import Paper, Passage
+from synth.store.db import Store
+
+MIN_CUES = 1.0
+RELEVANCE_WEIGHT = 2.0
+MIN_RELEVANCE = 0.2
+_TERM = re.compile(r"[^\W_][\w\-]*")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of the full text (``start``/``end`` in full-text offsets) and its scores."""
+
+    passage: Passage
+    start: int
+    end: int
+    text: str
+    cues: float
+    excluded: str | None
+    relevance: float
+
+    @property
+    def rank_key(self) -> float:
+        return self.cues + RELEVANCE_WEIGHT * self.relevance
+
+
+def terms(text: str) -> set[str]:
+    """Content words as 5-letter prefixes (a crude stem: ``reduces``, ``reduced`` → ``reduc``)."""
+    return {w.lower()[:5] for w in _TERM.findall(text)
+            if len(w) > 2 and w.lower() not in STOPWORDS and not w.isdigit()}
+
+
+def clean(text: str) -> str:
+    """A span's text as one line: line-break hyphenation between lowercase letters undone,
+    whitespace collapsed."""
+    return " ".join(re.sub(r"(?<=[a-z])-\s*\n\s*(?=[a-z])", "", text).split())
+
+
+def sentences(fulltext: str, passages: list[Passage], question: str | None) -> list[Sentence]:
+    """Every sentence of the passages (split at paragraph breaks too), scored."""
+    wanted = terms(question) if question else set()
+    out = []
+    spans = ((start, end, passage) for passage in passages
+             for block in paragraph_blocks(fulltext, offset=passage.char_start,
+                                           end=passage.char_end)
+             for start, end in sentence_spans(fulltext, block.start, block.end))
+    for start, end, passage in spans:
+        text = clean(fulltext[start:end])
+        cues = claim_cues(text)
+        relevance = len(wanted & terms(text)) / len(wanted) if wanted else 0.0
+        out.append(Sentence(passage, start, end, text, cues.score, cues.excluded, relevance))
+    return out
+
+
+def select(candidates: list[Sentence], question: str | None, limit: int) -> list[Sentence]:
+    """The claim-bearing sentences, best ``limit`` of them, back in reading order."""
+    kept = [s for s in candidates if s.excluded is None and s.cues >= MIN_CUES
+            and (not question or s.relevance >= MIN_RELEVANCE)]
+    best = sorted(kept, key=lambda s: (-s.rank_key, s.start))[:limit]
+    return sorted(best, key=lambda s: s.start)
+
+
+def readable_passages(store: Store, paper: Paper) -> tuple[str, list[Passage]]:
+    """The paper's full text and the passages worth reading for claims."""
+    fulltext = store.fulltext(paper.id) or ""
+    passages = [p for p in store.paper_passages(paper.id)
+                if not (p.section and SKIP_SECTIONS.search(p.section))]
+    if not fulltext.strip() or not passages:
+        raise ParseError(f"paper {paper.id} has no stored text to extract claims from",
+                         "see `synth library` for its parse problems, or re-ingest it")
+    return fulltext, passages
+
+
+def resolve_paper(store: Store, settings: Settings, paper_id: str, fetch: bool = True) -> Paper:
+    """A stored paper by id, or the latest stored version of a base id; an arXiv id not yet in
+    the library is ingested first (with its PDF) when ``fetch`` is set."""
+    paper = store.get_paper(paper_id) or store.latest_version(paper_id)
+    if paper is None and looks_like_arxiv_id(paper_id):
+        paper_id = canonical_id(paper_id)
+        paper = store.get_paper(paper_id) or store.latest_version(paper_id)
+        if paper is None and fetch:
+            from synth.library.ingest import ingest
+
+            report = ingest(store, settings, [paper_id])
+            if report.failed:
+                raise UnknownPaper(f"could not add {paper_id}: {report.failed[0]}")
+            paper = store.get_paper(paper_id) or store.latest_version(paper_id)
+    if paper is None:
+        raise UnknownPaper(f"{paper_id} is not in the library",
+                           "add it with `synth ingest`, or check `synth search` for its id")
+    return paper
+
+
+def extraction_id(paper_id: str, question: str | None, extractor: str, model: str | None,
+                  template: str | None) -> str:
+    key = json.dumps([paper_id, question or "", extractor, model or "", template or ""])
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def claim_id(extraction: str, start: int, end: int, text: str) -> str:
+    return hashlib.sha256(f"{extraction}|{start}|{end}|{text}".encode()).hexdigest()[:16]

@@ -1,0 +1,204 @@
+"""Ingest: put papers into the library from any source, then embed what is new.
+
+``ingest`` takes what a user types (arXiv ids, snapshot files, PDF files or folders, or an
+arXiv search) and dispatches each item to its source. Items fail one at a time: a bad PDF
+or an unknown id is reported in the returned :class:`IngestReport` and the others carry on.
+Work is skipped when it is already stored: a paper version read from its PDF, a local PDF
+with the same sha256, a snapshot record with the same content hash. So a rerun of an
+interrupted ingest resumes where it stopped, and nothing is half-written (each paper is one
+transaction in the store).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from synth.config import Settings
+from synth.errors import ArxivUnavailable, SourceError
+from synth.library.arxiv import ArxivSource
+from synth.library.arxiv_ids import (
+    ID_PATTERN,
+    NEW_ID_PATTERN,
+    canonical_id,
+    looks_like_arxiv_id,
+    parse_arxiv_id,
+    versioned_id,
+)
+from synth.library.snapshot import import_snapshot
+from synth.parsing.chunk import metadata_text
+from synth.parsing.pdf import parse_pdf, pdf_first_page_text
+from synth.records.papers import IngestReport, Paper, ParsedText, ParseProblem
+from synth.store.db import Store
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str, int, int | None], None]
+_ID_IN_TEXT = re.compile(rf"arXiv[:\-_ ]?\s*({ID_PATTERN})", re.IGNORECASE)
+_NEW_ID = re.compile(rf"(?<![\d.])({NEW_ID_PATTERN})(?!\d)")
+
+
+def no_progress(label: str, done: int, total: int | None) -> None:
+    pass
+
+
+def arxiv_id_for_pdf(path: Path, first_page: str) -> str | None:
+    """The arXiv id of a local PDF from its file name, else its first page's arXiv stamp."""
+    candidates = (_ID_IN_TEXT.search(path.stem), _NEW_ID.search(path.stem),
+                  _ID_IN_TEXT.search(first_page))  # on the page only a stamp counts
+    for m in candidates:
+        if m and looks_like_arxiv_id(m.group(1)):
+            return canonical_id(m.group(1))
+    return None
+
+
+def _pdf_title(first_page: str, fallback: str) -> str:
+    for line in first_page.splitlines():
+        line = " ".join(line.split())
+        if len(line) > 12 and not _ID_IN_TEXT.search(line):
+            return line[:200]
+    return fallback
+
+
+def ingest_pdf_file(store: Store, path: Path, report: IngestReport) -> None:
+    """One local PDF: identified by arXiv id when it has one, else by its sha256."""
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        report.failed.append(f"{path}: cannot read ({err.strerror}); check permissions")
+        return
+    sha = hashlib.sha256(data).hexdigest()
+    first_page = pdf_first_page_text(data)
+    arxiv_id = arxiv_id_for_pdf(path, first_page)
+    paper_id = arxiv_id or f"pdf:{sha[:16]}"
+    stored = store.get_paper(paper_id)
+    if stored and stored.pdf_sha256 == sha:
+        report.unchanged.append(paper_id)
+        return
+    parsed = parse_pdf(data, paper_id, str(path))
+    if not parsed.passages:
+        _report_unreadable(store, path, parsed, report)
+        return
+    if stored:  # e.g. metadata from arXiv: keep it, and take the text from this PDF
+        paper = stored.model_copy(update={"pdf_sha256": sha})
+    else:
+        base, version = parse_arxiv_id(arxiv_id) if arxiv_id else (paper_id, None)
+        paper = Paper(id=paper_id, base_id=base, version=version, source="pdf", pdf_sha256=sha,
+                      title=_pdf_title(first_page, path.stem), url=path.resolve().as_uri())
+    store.save_paper(paper, parsed)
+    store.clear_path_problems(str(path))
+    report.added.append(paper_id)
+    report.problems += parsed.problems
+
+
+def _report_unreadable(store: Store, path: Path, parsed: ParsedText,
+                       report: IngestReport) -> None:
+    problems = parsed.problems or [ParseProblem(path=str(path), kind="empty",
+                                                detail="no text could be read")]
+    problems = [p.model_copy(update={"paper_id": None, "path": str(path)}) for p in problems]
+    store.add_problems(problems)
+    report.problems += problems
+    report.failed.append(f"{path}: {problems[0].kind}: {problems[0].detail}")
+
+
+def pdf_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.suffix.lower() == ".pdf" and p.is_file())
+
+
+def _has_what_is_asked(state: tuple[str, str] | None, with_pdf: bool) -> bool:
+    """A stored paper's (record sha, text kind) holds what this ingest asks for."""
+    return state is not None and (state[1] == "pdf" or not with_pdf)
+
+
+def ingest_arxiv(store: Store, source: ArxivSource, papers: list[Paper], report: IngestReport,
+                 with_pdf: bool, progress: Progress) -> None:
+    """Store arXiv papers, reading each one's PDF (downloaded once, cached) when asked."""
+    for done, paper in enumerate(papers, start=1):
+        state = store.paper_state(paper.id)
+        if _has_what_is_asked(state, with_pdf) and state[0] == paper.record_sha():
+            report.unchanged.append(paper.id)
+        else:
+            _ingest_one_arxiv(store, source, paper, report, with_pdf)
+        progress("papers", done, len(papers))
+
+
+def _ingest_one_arxiv(store: Store, source: ArxivSource, paper: Paper, report: IngestReport,
+                      with_pdf: bool) -> None:
+    parsed = metadata_text(paper)
+    if with_pdf:
+        try:
+            pdf = source.download_pdf(paper)
+        except ArxivUnavailable:
+            raise  # the rest would fail too; what is stored stays, a rerun resumes
+        except SourceError as err:
+            store.save_paper(paper, parsed)
+            report.added.append(paper.id)
+            report.failed.append(f"{paper.id}: PDF not read ({err}); stored its abstract only")
+            return
+        data = pdf.read_bytes()
+        from_pdf = parse_pdf(data, paper.id, str(pdf))
+        if from_pdf.passages:
+            parsed = from_pdf
+            paper = paper.model_copy(update={"pdf_sha256": hashlib.sha256(data).hexdigest()})
+        else:  # keep the abstract so the paper is still searchable, and say why
+            parsed = parsed.model_copy(update={"problems": from_pdf.problems})
+            kind = from_pdf.problems[0].kind if from_pdf.problems else "empty"
+            report.failed.append(f"{paper.id}: PDF unreadable ({kind}); stored its abstract only")
+        report.problems += from_pdf.problems
+    store.save_paper(paper, parsed)
+    report.added.append(paper.id)
+
+
+def resolve_arxiv_ids(store: Store, source: ArxivSource, ids: list[str], report: IngestReport,
+                      with_pdf: bool) -> list[Paper]:
+    """Metadata for the ids to ingest. A version already stored from arXiv (with its PDF text
+    when that is asked for) is counted unchanged with no request; an id without a version
+    means the newest stored version, if any."""
+    to_fetch = []
+    for raw in ids:
+        base, version = parse_arxiv_id(raw)
+        stored = store.get_paper(versioned_id(base, version)) if version else store.latest_version(base)
+        if (stored and stored.source == "arxiv"
+                and _has_what_is_asked(store.paper_state(stored.id), with_pdf)):
+            report.unchanged.append(stored.id)
+        else:
+            to_fetch.append(versioned_id(base, version))
+    if not to_fetch:
+        return []
+    found, missing = source.fetch(to_fetch)
+    report.failed += [f"{m}: arXiv has no such paper; check the id" for m in missing]
+    return found
+
+
+def ingest(store: Store, settings: Settings, items: list[str], *, query: str | None = None,
+           max_results: int = 10, with_pdf: bool = True,
+           progress: Progress = no_progress) -> IngestReport:
+    """Ingest every item; returns the combined report. Embedding is a separate step
+    (:func:`synth.embed.embed_missing`) so callers choose when to load the model."""
+    report = IngestReport()
+    ids: list[str] = []
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            files = pdf_files(path)
+            for done, pdf in enumerate(files, start=1):
+                ingest_pdf_file(store, pdf, report)
+                progress(f"PDFs in {path.name}", done, len(files))
+        elif path.is_file() and path.suffix.lower() == ".pdf":
+            ingest_pdf_file(store, path, report)
+        elif path.is_file():
+            report.merge(import_snapshot(store, path, lambda n: progress(path.name, n, None)))
+        elif looks_like_arxiv_id(item):
+            ids.append(item)
+        else:
+            report.failed.append(f"{item}: not a file, folder or arXiv id; "
+                                 "give e.g. 2106.09685v2, papers.jsonl or a folder of PDFs")
+    if ids or query:
+        with ArxivSource(settings) as source:
+            papers = resolve_arxiv_ids(store, source, ids, report, with_pdf)
+            if query:
+                papers += source.search(query, max_results)
+            ingest_arxiv(store, source, papers, report, with_pdf, progress)
+    return report

@@ -1,0 +1,134 @@
+"""The report record: what ``synth ask`` produces, stores and renders.
+
+These are the typed records of the last stages of the pipeline (they build on the
+:class:`~synth.verify.Verdict` of verification, so they live beside it rather than in
+:mod:`synth.models`). ``Report.model_dump_json()`` is the JSON format; its top-level
+``claims`` list carries, for each claim, at least ``text``, ``quote``, ``paper_id``, ``page``,
+``char_start``, ``char_end``, ``label`` and ``confidence`` (README, "Report JSON").
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from synth.records.claims import ClaimType, Quantity
+from synth.records.verdicts import Evidence
+
+Level = Literal["LOW", "MEDIUM", "HIGH"]
+DIMENSIONS = ("evidence_strength", "citation_grounding", "uncertainty_disclosure",
+              "reproducibility")
+
+
+class ScreenedPaper(BaseModel):
+    """A retrieved paper and whether the relevance screen kept it, with the reason."""
+
+    paper_id: str
+    version: int | None
+    title: str
+    authors: list[str] = []
+    published: str | None = None
+    similarity: float = Field(description="best cosine of the question and one of its passages")
+    kept: bool
+    reason: str
+    fulltext: Literal["pdf", "metadata"] = "metadata"
+    pdf_sha256: str | None = None
+    text_sha256: str | None = None
+
+
+class ReportClaim(BaseModel):
+    """One extracted claim with its verdict. ``verified`` means its own source supports it
+    (the NLI check of the claim against its paper's sentences); ``independent`` says whether
+    another kept paper corroborates or contests it."""
+
+    n: int = Field(description="number in the report, cited as [Cn]")
+    id: str
+    text: str
+    quote: str
+    paper_id: str
+    title: str
+    page: int | None
+    char_start: int
+    char_end: int
+    claim_type: ClaimType
+    numbers: list[Quantity] = []
+    label: Literal["supported", "contradicted", "insufficient"]
+    confidence: float
+    verified: bool
+    grounded: str | None = None
+    independent: str | None = None
+    evidence: list[Evidence] = []
+    extractor: str
+    model: str | None = None
+
+
+class Contradiction(BaseModel):
+    claim: int = Field(description="the claim number")
+    paper_id: str
+    quote: str
+    page: int | None
+    char_start: int
+    char_end: int
+    contradiction: float
+
+
+class Review(BaseModel):
+    reviewer: str
+    kind: Literal["rules", "llm"]
+    dimensions: dict[str, Level]
+    overall: float = Field(ge=0, le=10)
+    rationale: str
+
+
+class Sentence(BaseModel):
+    """A sentence of the synthesis text and the claims it rests on (empty: no fact stated)."""
+
+    text: str
+    cites: list[int] = []
+
+
+class Usage(BaseModel):
+    llm_calls: int = 0
+    cached_calls: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost: float | None = 0.0
+
+
+class Manifest(BaseModel):
+    synth: str
+    embed_model: str
+    verifier: str
+    extractor: str
+    templates: dict[str, str] = Field(description="template name -> sha256[:16]")
+    papers: list[str] = Field(description="paper ids with versions")
+
+
+class Report(BaseModel):
+    id: str = Field(description="stable id of the question and its options")
+    version: int = 1
+    title: str
+    created: str
+    question: str
+    options: dict = Field({}, description="the run's options: max_papers, source")
+    answerable: bool
+    answerability: list[str] = Field(description="why the sources do or do not answer it")
+    abstract: list[Sentence]
+    methodology: list[str]
+    results: dict[str, float | int | None]
+    limitations: list[str]
+    claims: list[ReportClaim]
+    contradictions: list[Contradiction]
+    papers: list[ScreenedPaper]
+    reviews: list[Review]
+    score: float = Field(description="mean of the reviewers' overall scores, 0-10")
+    spread: float = Field(description="highest minus lowest reviewer score")
+    dimensions: dict[str, Level]
+    quality_tier: str
+    verification_level: str
+    corrections: list[dict] = []
+    notes: list[str] = []
+    seconds: dict[str, float] = {}
+    usage: Usage = Usage()
+    manifest: Manifest

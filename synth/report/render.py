@@ -1,0 +1,83 @@
+"""Rendering a :class:`~synth.report.Report` (and a digest card) to Markdown, HTML or JSON.
+
+Markdown and HTML come from the Jinja templates ``templates/report.md.j2`` and
+``templates/report.html.j2``. Untrusted text (titles, authors, abstracts, quotes, claims) is
+escaped: HTML by Jinja's autoescape, Markdown by the ``md`` filter (HTML special characters
+become entities, so a title holding ``<script>`` is shown, never run; table pipes and line
+breaks are neutralised). JSON is the report record itself.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from synth.llm.prompts import TEMPLATES
+from synth.records.reports import Report
+
+FORMATS = {"md": "report.md.j2", "html": "report.html.j2", "json": None}
+CARD_FORMATS = {"md": "card.md.j2", "html": "card.html.j2", "json": None}
+
+
+def md(text: object) -> str:
+    value = " ".join(str(text).split())
+    for raw, safe in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|")):
+        value = value.replace(raw, safe)
+    return value
+
+
+def card_name(paper_id: str, fmt: str) -> str:
+    """A card's file name: the paper id with anything but letters, digits, dots and dashes
+    replaced (``astro-ph/0601001v1`` -> ``astro-ph_0601001v1.md``)."""
+    return f"{re.sub(r'[^A-Za-z0-9.-]', '_', paper_id)}.{fmt}"
+
+
+def card_file(paper_id: str, fmt: str) -> str:
+    """Where a report's files keep a paper's digest card, relative to the report."""
+    return f"cards/{card_name(paper_id, fmt)}"
+
+
+def where(page: int | None) -> str:
+    """Where a passage sits: its PDF page, or the abstract (metadata text has no page)."""
+    return f"page {page}" if page else "abstract"
+
+
+def _template(name: str, html: bool):
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
+                      autoescape=html, keep_trailing_newline=True)
+    env.filters["md"] = md
+    env.globals["where"] = where
+    env.globals["card_file"] = card_file
+    return env.get_template(name)
+
+
+def render(report: Report, fmt: str) -> str:
+    if fmt == "json":
+        return report.model_dump_json(indent=2)
+    return _template(FORMATS[fmt], fmt == "html").render(r=report)
+
+
+def render_card(card: BaseModel, fmt: str) -> str:
+    """A digest card (:class:`synth.digest.Card`) in one format."""
+    if fmt == "json":
+        return card.model_dump_json(indent=2)
+    return _template(CARD_FORMATS[fmt], fmt == "html").render(c=card)
+
+
+def write_text(path: Path, text: str) -> Path:
+    """Write ``path`` atomically (a reader never sees half a file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".partial")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def write(report: Report, out: Path, formats: list[str]) -> list[Path]:
+    """Write the report in each format to ``out/<id>-v<version>.<ext>``; returns the paths."""
+    return [write_text(out / f"{report.id}-v{report.version}.{fmt}", render(report, fmt))
+            for fmt in formats]

@@ -1,0 +1,169 @@
+"""The reviewer panel: independent reviewers score a report draft from its stored facts.
+
+With an LLM configured, an LLM reviewer (:func:`llm_review`, ``templates/review.j2``) joins
+the three rule-based ones; it reads the same facts and the claims, and the same ceiling is
+applied to its score in code.
+
+Offline, three rule-based reviewers read the same :class:`Facts` with different priorities:
+
+- ``evidence``: how much verified, independently corroborated evidence there is;
+- ``provenance``: whether every claim re-checks at its span, versions and models are pinned,
+  and papers were read in full;
+- ``skeptic``: single sources, abstract-only reading, contradictions, thin retrieval.
+
+Each rates the four dimensions (evidence strength, citation grounding, uncertainty
+disclosure, reproducibility) LOW / MEDIUM / HIGH by the rules in :func:`dimensions` and gives an overall score
+0-10: the weighted mean of its dimension points (LOW 2, MEDIUM 5.5, HIGH 9) under its own
+weights. **Ceiling:** a report with no verified claim, or one whose sources do not answer the
+question, scores at most :data:`CEILING_UNANSWERED` (3.0) from every reviewer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from pydantic import BaseModel, Field
+
+from synth.llm.client import LLM
+from synth.llm.prompts import as_data
+from synth.records.reports import DIMENSIONS, Level, ReportClaim, Review, ScreenedPaper
+
+POINTS = {"LOW": 2.0, "MEDIUM": 5.5, "HIGH": 9.0}
+CEILING_UNANSWERED = 3.0
+WEIGHTS = {  # evidence, grounding, disclosure, reproducibility
+    "evidence": (0.55, 0.2, 0.1, 0.15),
+    "provenance": (0.2, 0.4, 0.1, 0.3),
+    "skeptic": (0.4, 0.15, 0.3, 0.15),
+}
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the reviewers look at, all computed from the report's stored records."""
+
+    answerable: bool
+    papers_retrieved: int
+    papers_kept: int
+    papers_full_text: int
+    claims: int
+    verified: int
+    corroborated: int
+    contested: int
+    spans_recheck: int
+    unversioned_papers: int
+    calibrated: bool
+    low_confidence: int
+
+
+def facts(papers: list[ScreenedPaper], claims: list[ReportClaim], fulltexts: dict[str, str],
+          answerable: bool, calibrated: bool) -> Facts:
+    """``fulltexts``: the stored full text of each kept paper, to re-check every quote;
+    ``calibrated``: whether the verifier's confidence is calibrated (the default's is)."""
+    kept = [p for p in papers if p.kept]
+    rechecked = sum(1 for c in claims
+                    if fulltexts.get(c.paper_id, "")[c.char_start:c.char_end] == c.quote)
+    return Facts(
+        answerable=answerable, papers_retrieved=len(papers), papers_kept=len(kept),
+        papers_full_text=sum(1 for p in kept if p.fulltext == "pdf"), claims=len(claims),
+        verified=sum(c.verified for c in claims),
+        corroborated=sum(c.independent == "corroborated" for c in claims),
+        contested=sum(c.independent == "contested" for c in claims),
+        spans_recheck=rechecked,
+        unversioned_papers=sum(1 for p in kept if p.version is None),
+        calibrated=calibrated,
+        low_confidence=sum(c.verified and c.confidence < 0.5 for c in claims))
+
+
+def _level(value: float, medium: float, high: float) -> Level:
+    return "HIGH" if value >= high else "MEDIUM" if value >= medium else "LOW"
+
+
+def dimensions(f: Facts, reviewer: str) -> dict[str, Level]:
+    verified_share = f.verified / f.claims if f.claims else 0.0
+    corroborated = f.corroborated / f.claims if f.claims else 0.0
+    evidence = _level(verified_share * min(f.papers_kept, 3) / 3 + corroborated, 0.35, 0.8)
+    grounding = _level(f.spans_recheck / f.claims if f.claims else 0.0, 0.9, 1.0)
+    grounding = grounding if f.verified else "LOW"
+    disclosure: Level = "HIGH" if f.calibrated and not f.low_confidence else "MEDIUM"
+    full = f.papers_full_text / f.papers_kept if f.papers_kept else 0.0
+    reproducibility = _level(1.0 - f.unversioned_papers / max(f.papers_kept, 1), 0.5, 1.0)
+    if reviewer == "skeptic":
+        if f.papers_kept < 2 or f.contested:
+            evidence = min(evidence, "MEDIUM", key=POINTS.get)  # type: ignore[arg-type]
+        if full < 0.5 and evidence == "HIGH":
+            evidence = "MEDIUM"  # mostly abstracts: findings without their methods
+    if reviewer == "provenance" and full < 1.0 and reproducibility == "HIGH":
+        reproducibility = "MEDIUM"  # what was read of an abstract-only paper is thin
+    return dict(zip(DIMENSIONS, (evidence, grounding, disclosure, reproducibility)))
+
+
+def rationale(f: Facts, reviewer: str) -> str:
+    parts = [f"{f.verified} of {f.claims} claims verified against their sources",
+             f"{f.corroborated} corroborated and {f.contested} contested by another paper",
+             f"{f.papers_kept} of {f.papers_retrieved} retrieved papers kept, "
+             f"{f.papers_full_text} read in full",
+             f"{f.spans_recheck} of {f.claims} quotes re-check at their spans"]
+    if not f.calibrated:
+        parts.append("the verifier's confidence is not calibrated")
+    if f.low_confidence:
+        parts.append(f"{f.low_confidence} verified claims have confidence below 0.5")
+    if f.unversioned_papers:
+        parts.append(f"{f.unversioned_papers} papers without a version")
+    if not f.answerable or not f.verified:
+        parts.append(f"capped at {CEILING_UNANSWERED}: the sources do not answer the question")
+    return f"{reviewer}: " + "; ".join(parts) + "."
+
+
+def rule_review(f: Facts, reviewer: str) -> Review:
+    dims = dimensions(f, reviewer)
+    overall = sum(w * POINTS[dims[d]] for w, d in zip(WEIGHTS[reviewer], DIMENSIONS))
+    if not f.answerable or not f.verified:
+        overall = min(overall, CEILING_UNANSWERED)
+    return Review(reviewer=reviewer, kind="rules", dimensions=dims, overall=round(overall, 1),
+                  rationale=rationale(f, reviewer))
+
+
+def panel(f: Facts) -> list[Review]:
+    return [rule_review(f, name) for name in WEIGHTS]
+
+
+def consensus(reviews: list[Review]) -> tuple[float, float, dict[str, Level]]:
+    """(mean overall, spread, each dimension's median level)."""
+    scores = [r.overall for r in reviews]
+    dims: dict[str, Level] = {}
+    for d in DIMENSIONS:
+        levels = sorted((r.dimensions[d] for r in reviews), key=POINTS.get)
+        dims[d] = levels[len(levels) // 2]
+    return round(sum(scores) / len(scores), 1), round(max(scores) - min(scores), 1), dims
+
+
+def quality_tier(score: float) -> str:
+    if score >= 7.5:
+        return "A (strong evidence)"
+    if score >= 5.0:
+        return "B (moderate evidence)"
+    if score > CEILING_UNANSWERED:
+        return "C (weak evidence)"
+    return "D (the sources do not answer the question)"
+
+
+class LLMReview(BaseModel):
+    evidence_strength: Level
+    citation_grounding: Level
+    uncertainty_disclosure: Level
+    reproducibility: Level
+    overall: float = Field(ge=0, le=10, description="0 to 10")
+    rationale: str
+
+
+def llm_review(llm: LLM, question: str, f: Facts, claims: list[ReportClaim]) -> Review:
+    answer = llm.call("review.j2", LLMReview, question=as_data(question),
+                      facts=", ".join(f"{k}={v}" for k, v in asdict(f).items()),
+                      claims=[{"n": c.n, "verified": c.verified, "independent": c.independent,
+                               "confidence": c.confidence, "text": as_data(c.text)}
+                              for c in claims[:30]])
+    v = answer.value
+    overall = v.overall if f.answerable and f.verified else min(v.overall, CEILING_UNANSWERED)
+    return Review(reviewer=f"llm:{llm.model}", kind="llm",
+                  dimensions={d: getattr(v, d) for d in DIMENSIONS}, overall=round(overall, 1),
+                  rationale=" ".join(v.rationale.split())[:1000])

@@ -1,0 +1,61 @@
+"""Verification backends by name: :func:`load_scorer` returns the :class:`~synth.verification.scorers.PairScorer`
+that the ``verify_model`` setting names.
+
+Backends, chosen by name with :func:`load_scorer` (setting ``verify_model``):
+
+* ``synth-xenc`` (default): the shipped MiniLM fine-tuned as a 3-way NLI cross-encoder
+  (:mod:`synth.xenc`), with a claim-level decider fitted and calibrated on held-out claims.
+  Trained on Check-COVID train (MIT) only, by ``python -m synth.train_verifier``; its figures
+  on SciFact are in the README. Licence-clean and offline.
+* ``synth-head``: the earlier default, a logistic head (``synth/data/verifier_head.json``) over
+  MiniLM embedding features of the pair and lexical cues (:mod:`synth.head`). Weaker; kept as
+  the fast baseline row of ``bench/verify_backends.py``.
+* ``llm-judge``: the default, then the configured LLM re-judges the most decisive pairs
+  (:mod:`synth.judge`).
+* ``cross-encoder:NAME_OR_PATH``: any sentence-transformers ``CrossEncoder`` NLI model (for
+  example ``cross-encoder:cross-encoder/nli-deberta-v3-small`` from a model hub or a local copy);
+  its ``id2label`` must name entailment, neutral and contradiction.
+* ``onnx:PATH``: a folder with ``model.onnx``, ``tokenizer.json`` and a ``config.json`` whose
+  ``id2label`` names the NLI labels (any exported sequence-classification model).
+"""
+
+from __future__ import annotations
+
+from synth.config import Settings
+from synth.errors import ModelError
+from synth.search.embed import Embedder
+from synth.verification.scorers import CrossEncoderScorer, OnnxScorer, PairScorer
+
+DEFAULT_SCORER = "synth-xenc"
+
+
+def load_scorer(name: str = DEFAULT_SCORER, embedder: Embedder | None = None,
+                settings: Settings | None = None) -> PairScorer:
+    """A scorer by backend name (see the module docstring). ``embedder`` is reused by the
+    ``synth-head`` scorer (pass a :class:`~synth.embed.CachedEmbedder` to keep sentence
+    vectors); ``settings`` name the LLM for ``llm-judge``."""
+    if name == "llm-judge":
+        from synth.llm.client import LLM
+        from synth.verification.judge import LLMJudgeScorer
+
+        if settings is None:
+            raise ModelError("llm-judge needs settings that name an LLM",
+                             "set SYNTH_LLM_BASE_URL and SYNTH_LLM_MODEL")
+        llm = LLM(settings)  # a missing LLM setting is reported before any model loads
+        return LLMJudgeScorer(load_scorer(DEFAULT_SCORER), llm)
+    if name == DEFAULT_SCORER:
+        from synth.verification.xenc import XencScorer
+
+        return XencScorer()
+    if name == "synth-head":
+        from synth.verification.head import HeadScorer
+
+        return HeadScorer.load(embedder=embedder)
+    kind, _, location = name.partition(":")
+    if kind == "cross-encoder" and location:
+        return CrossEncoderScorer(location)
+    if kind == "onnx" and location:
+        return OnnxScorer(location)
+    raise ModelError(f"unknown verification model {name!r}",
+                     "use synth-xenc, synth-head, llm-judge, cross-encoder:NAME_OR_PATH or "
+                     "onnx:FOLDER")
