@@ -3,7 +3,7 @@ selection finds SciFact's rationale sentences (a rationale sentence is a claim-b
 
     python bench/extract_offline.py [--repeats 3]
 
-Speed: the 11 PDFs are ingested once into a temp library, then ``synth.extract.extract`` runs
+Speed: the 11 PDFs are ingested once into a temp library, then ``synth.claims.extract.extract`` runs
 on every paper (no question, 20 claims at most, stored), best of ``--repeats``.
 
 Selection: every SciFact train claim with evidence, against each abstract it has rationales

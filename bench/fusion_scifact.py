@@ -5,7 +5,7 @@ Candidate lists (deep: 500 passages, with scores) are taken once per claim from 
 ``Searcher.lexical_top`` / ``dense_top``; every fusion is then computed here:
 
 * ``rrf-passage``: weighted RRF over passage rankings, ``sum w / (k + rank)``, as synth does
-  with w = 1 (checked against ``synth.search.rrf``), then a paper's rank = its best passage;
+  with w = 1 (checked against ``synth.search.hybrid.rrf``), then a paper's rank = its best passage;
 * ``rrf-doc``: each ranking first collapsed to papers (best passage), then weighted RRF;
 * ``convex``: ``alpha * cosine + (1 - alpha) * bm25``, each min-max normalised over its own
   candidate list (0 when absent), best passage per paper.
@@ -124,7 +124,7 @@ def collect(searcher: Searcher, claims: list[Claim]) -> dict[int, Candidates]:
 
 
 def check_baseline(cands: dict[int, Candidates], claims: list[Claim]) -> None:
-    """weighted_rrf with w = 1 must be synth.search.rrf."""
+    """weighted_rrf with w = 1 must be synth.search.hybrid.rrf."""
     c = cands[claims[0].id]
     lists = [[pk for pk, _ in c.lexical[:100]], [pk for pk, _ in c.dense[:100]]]
     ours = weighted_rrf([[str(p) for p in r] for r in lists], [1.0, 1.0], RRF_K)

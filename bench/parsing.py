@@ -1,4 +1,4 @@
-"""PDF parsing speed and outcome: ``synth.parse.parse_pdf`` over the 11 real arXiv PDFs in
+"""PDF parsing speed and outcome: ``synth.parsing.pdf.parse_pdf`` over the 11 real arXiv PDFs in
 ../shared/data/arxiv-pdfs, each parsed ``--repeats`` times (default 3; the best time counts).
 
 Prints per file: pages, best seconds, pages/s, passages, full-text characters and the parse

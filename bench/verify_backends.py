@@ -6,7 +6,7 @@ Rows, all measured in this run on the same claims:
 
 1. the naive offline stack, from ``bench/out/verify_naive.json`` when ``bench/verify_naive.py``
    has written it (run that first; it needs the unlicensed aegis model, installed by hand);
-2. each scorer through the real pipeline (``synth.verify``) with its own decider: the default
+2. each scorer through the real pipeline (``synth.verification.verify``) with its own decider: the default
    ``synth-xenc`` (claim classifier fitted on Check-COVID) and the older ``synth-head``
    (thresholds 0.5); also ``synth-xenc`` with plain 0.5 thresholds;
 3. ``synth-xenc`` with its claim classifier refitted on SciFact train by 5-fold

@@ -453,4 +453,4 @@ def test_result_conversion_handles_a_bare_result() -> None:
 
 
 def test_library_logs_but_configures_no_handlers() -> None:
-    assert logging.getLogger("synth.arxiv_source").handlers == []
+    assert logging.getLogger("synth.library.arxiv").handlers == []

@@ -1,4 +1,4 @@
-"""Rule-made NLI pairs (synth.augment) from real arXiv abstracts."""
+"""Rule-made NLI pairs (training.augment) from real arXiv abstracts."""
 
 from __future__ import annotations
 

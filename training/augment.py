@@ -1,6 +1,6 @@
 """Rule-made NLI pairs from finding sentences, to teach the verifier direction and negation.
 
-The cross-encoder of :mod:`synth.xenc` learns from Check-COVID's few thousand pairs, and on
+The cross-encoder of :mod:`synth.verification.xenc` learns from Check-COVID's few thousand pairs, and on
 SciFact it confuses support with contradiction: a claim that says "lowers" where the paper says
 "raises" is scored much like one that agrees. Contradicting claims in the wild are mostly that
 kind of edit, so this module makes pairs that isolate it, from sentences of abstracts whose
@@ -14,7 +14,7 @@ licences allow it (arXiv metadata is CC0; Check-COVID's corpus is MIT):
 * **neutral**: the same edited claim against *another* sentence of the same abstract, so that a
   negation or an opposite word by itself is not taken for a contradiction.
 
-Deterministic for a seed. Used by :mod:`synth.train_verifier`.
+Deterministic for a seed. Used by :mod:`training.verifier`.
 """
 
 from __future__ import annotations

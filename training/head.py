@@ -1,13 +1,13 @@
 """Train the ``synth-head`` verifier (``synth/data/verifier_head.json``) on Check-COVID train.
 
-    python -m synth.train_head ../shared/data/check-covid [--out synth/data/verifier_head.json]
+    python -m training.head ../shared/data/check-covid [--out synth/data/verifier_head.json]
 
 Check-COVID (Wang et al. 2023, MIT licence) pairs a claim with sentences of a CORD-19
 abstract. Pairs: each SUPPORT claim with its rationale sentences -> entailment; each REFUTE
 claim with its rationale sentences -> contradiction; each NOTENOUGHINFO claim with its marked
 sentences, and every claim with up to two other sentences of the same abstract -> neutral.
 The head is a multinomial logistic regression (scikit-learn) on standardised
-:func:`synth.head.pair_features`; the result is deterministic for a given data set and model.
+:func:`synth.verification.head.pair_features`; the result is deterministic for a given data set and model.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def train(folder: Path, out: Path, c: float = 0.05) -> dict:
         "meta": {"trained_on": "Check-COVID train (MIT), composed+extracted",
                  "pairs": len(pairs), "pair_macro_f1_5fold_cv": round(float(cv.mean()), 4), "per_label": np.bincount(labels, minlength=3).tolist(),
                  "C": c, "date": date.today().isoformat(),
-                 "command": "python -m synth.train_head ../shared/data/check-covid"},
+                 "command": "python -m training.head ../shared/data/check-covid"},
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(data))

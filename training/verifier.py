@@ -1,36 +1,36 @@
 """Train the default verifier (``synth/data/verifier_xenc.safetensors``) on Check-COVID train.
 
-    python -m synth.train_verifier ../shared/data/check-covid [--out PATH] [--epochs 3]
+    python -m training.verifier ../shared/data/check-covid [--out PATH] [--epochs 3]
         [--abstracts ARXIV_SNAPSHOT --synthetic N]
-    python -m synth.train_verifier ../shared/data/check-covid --decider-only   # weights kept
+    python -m training.verifier ../shared/data/check-covid --decider-only   # weights kept
 
 Check-COVID (Wang et al. 2023, MIT licence) pairs news-style COVID claims with sentences of a
 CORD-19 abstract, labelled SUPPORT / REFUTE / NOTENOUGHINFO. Its abstracts are split by
 ``cord_id`` (so no abstract is on both sides) into:
 
 * **training abstracts** (80%): their claims make the (claim, sentence) pairs that fine-tune the
-  MiniLM cross-encoder of :mod:`synth.xenc`. SUPPORT claim + rationale sentence -> entailment,
+  MiniLM cross-encoder of :mod:`synth.verification.xenc`. SUPPORT claim + rationale sentence -> entailment,
   REFUTE + rationale -> contradiction, NOTENOUGHINFO + its marked sentences, any claim + two
   other sentences of its abstract, and + one sentence of another abstract -> neutral.
 * **held abstracts** (20%): their claims run through the real pipeline (a temporary library of
   the whole Check-COVID corpus, open retrieval, the freshly trained scorer), and the claim-level
-  decider of :mod:`synth.decide` and its temperature are fitted on what comes out
+  decider of :mod:`synth.verification.decide` and its temperature are fitted on what comes out
   (:func:`decider_examples`), so neither sees scores the cross-encoder was trained on.
 
 Tried and not kept (SciFact train, 809 claims; the shipped recipe scored claim-level
-macro-F1 0.49-0.50 there before the word gate of :mod:`synth.decide`, 0.524 with it): LoRA adapters trained directly (rank 8) underfit (loss 0.91 after 2
+macro-F1 0.49-0.50 there before the word gate of :mod:`synth.verification.decide`, 0.524 with it): LoRA adapters trained directly (rank 8) underfit (loss 0.91 after 2
 epochs at lr 5e-4, where full fine-tuning reached 0.83; stuck at chance at 2e-3), so the
 encoder is fine-tuned (word embeddings frozen) and its change compressed afterwards (in a 2-epoch run the compressed model kept the full
 model's label for 96.6% of held pairs); a claim decider fitted on Check-COVID's own
 NOTENOUGHINFO claims scored 0.42 (2-epoch model; see :func:`decider_examples`); adding a
 rule-negated copy of each SUPPORT claim as a contradiction pair scored 0.487 (CONTRADICT F1
 0.42 -> 0.47, but NOT ENOUGH INFO 0.44 -> 0.38).
-Rule-made pairs from finding sentences (:mod:`synth.augment`, ``--abstracts FILE --synthetic
+Rule-made pairs from finding sentences (:mod:`training.augment`, ``--abstracts FILE --synthetic
 N``; 800 sentences, 2,400 pairs, mostly from the CC0 arXiv abstracts of the LLM-efficiency
 slice) scored 0.480 with verbatim copies as the entailments (on gold rationale sentences,
 contradicting ones read as contradiction 61% of the time, was 59%, but supporting ones as
 entailment only 53%, was 72%), and 0.484 with a same-direction synonym swapped into each
-entailment (the default of :mod:`synth.augment` now; supporting rationales 60% entailment,
+entailment (the default of :mod:`training.augment` now; supporting rationales 60% entailment,
 contradicting 53% contradiction). Refitting the claim decider on SciFact by cross-validation
 (a measurement only) gives 0.537 and 0.545 for the two, against 0.531 for the shipped scorer:
 the rule-made pairs move the scores little and away from SciFact's paraphrases.
@@ -207,7 +207,7 @@ def decider_examples(held: list[dict], folder: Path, scorer) -> tuple[list[dict]
 def synthetic_training_pairs(train_claims: list[dict], corpus: dict[str, list[str]],
                              abstracts: Path | None, limit: int
                              ) -> tuple[list[tuple[str, str]], list[int]]:
-    """:mod:`synth.augment` pairs from the training abstracts of Check-COVID and, when given,
+    """:mod:`training.augment` pairs from the training abstracts of Check-COVID and, when given,
     from an arXiv snapshot file (CC0 metadata), at most ``limit`` sentences in all."""
     from training.augment import synthetic_pairs
 
@@ -238,7 +238,7 @@ def train(folder: Path, out: Path, epochs: int = 3, abstracts: Path | None = Non
         f"{np.bincount(labels, minlength=3).tolist()}; {len(held)} held claims")
     encoder, classifier = train_cross_encoder(pairs, labels, epochs=epochs, log=log)
     meta = {"trained_on": "Check-COVID train (MIT), composed+extracted",
-            "command": "python -m synth.train_verifier ../shared/data/check-covid" + (
+            "command": "python -m training.verifier ../shared/data/check-covid" + (
                 f" --abstracts {abstracts} --synthetic {synthetic}" if synthetic else ""),
             "date": date.today().isoformat(), "epochs": epochs, "delta_rank": DELTA_RANK,
             "pairs": len(pairs), "train_claims": len(train_claims),

@@ -2,13 +2,13 @@
 
 Offline and deterministic, built from the paper's stored full text (references, related work,
 background, acknowledgements and appendices are not read) and the offline claim scores of
-:mod:`synth.extract` and :mod:`synth.cues`:
+:mod:`synth.claims.extract` and :mod:`synth.claims.cues`:
 
 - **TLDR**: the most claim-like sentence of the abstract (else of the paper);
 - **problem**: up to 2 sentences of the abstract or introduction that state the problem;
 - **contributions**: up to 4 sentences where the authors propose, introduce or release;
 - **key findings**: up to 8 result and comparison sentences, those with numbers first, each
-  with its numbers and units parsed (:func:`synth.cues.quantities`);
+  with its numbers and units parsed (:func:`synth.claims.cues.quantities`);
 - **results**: (metric, value, baseline, dataset) rows, from finding sentences that name a
   metric and state a value (the metric named nearest the first value; a value stated after a
   comparison word is the baseline);
@@ -21,7 +21,7 @@ background, acknowledgements and appendices are not read) and the offline claim 
 
 With an LLM (``synth digest --llm``), the TLDR, problem, contributions, findings and
 limitations are written by the LLM with a quote for every item, checked in code like claims
-(:mod:`synth.digest_llm`); the other sections stay rule-based.
+(:mod:`synth.cards.llm`); the other sections stay rule-based.
 
 A section the text does not support is left empty, not invented. The card's one score,
 ``completeness``, is the share of those eight sections that hold at least one quoted line;
@@ -91,8 +91,8 @@ def _front(s: Sentence) -> bool:
 
 
 def card(store: Store, settings: Settings, paper_id: str, llm: object | None = None) -> Card:
-    """The paper's card; with ``llm`` (an :class:`synth.llm.LLM`) its written sections come
-    from the LLM, checked (:mod:`synth.digest_llm`)."""
+    """The paper's card; with ``llm`` (an :class:`synth.llm.client.LLM`) its written sections come
+    from the LLM, checked (:mod:`synth.cards.llm`)."""
     paper = resolve_paper(store, settings, paper_id)
     fulltext, passages = readable_passages(store, paper)
     found = [s for s in sentences(fulltext, passages, None) if s.excluded is None]

@@ -6,7 +6,7 @@ introduction, then those the offline claim scores rank highest) through
 limitations, each item with its text and a quote. The response model checks every quote
 against the passages (instructor's validation context; a failing answer goes back to the
 model with the errors); after the re-asks, items whose quote occurs are kept and the rest are
-dropped and counted, like claims (:mod:`synth.extract_llm`). Each kept item gets the span of
+dropped and counted, like claims (:mod:`synth.claims.llm`). Each kept item gets the span of
 its quote in the paper's full text. Results, entities, reproducibility and metadata stay the
 offline ones: they are read from the text by rules, not written.
 """

@@ -1,6 +1,6 @@
 """What a sentence says, read from its words: is it a claim, of which type, with which numbers.
 
-Deterministic pattern rules for the offline extractor (:mod:`synth.extract`); no model.
+Deterministic pattern rules for the offline extractor (:mod:`synth.claims.extract`); no model.
 
 - :func:`claim_cues` scores how claim-like a sentence is from result verbs ("we show",
   "outperforms", "reduced"), comparisons ("than", "compared with"), stated numbers and stated
@@ -8,7 +8,7 @@ Deterministic pattern rules for the offline extractor (:mod:`synth.extract`); no
   popularity", "existing methods") with no "we" or "our", and marks sentences that cannot be a claim: captions, citation-heavy
   background, questions, fragments, titles and headings (no sentence end), table debris, and
   text addressed to a language model.
-- :func:`claim_type` picks one of :data:`synth.models.CLAIM_TYPES`.
+- :func:`claim_type` picks one of :data:`synth.records.papers.CLAIM_TYPES`.
 - :func:`quantities` parses numbers and their units ("12.5%", "3.2x", "40 ms", "1.5B").
 """
 

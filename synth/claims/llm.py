@@ -1,7 +1,7 @@
 """The LLM claim extractor: passages to the configured LLM, quotes checked in code.
 
 Which passages: the ``max_passages`` (default :data:`MAX_PASSAGES`) that the offline scores
-rank highest (:func:`synth.extract.sentences`), in reading order; when no sentence scores
+rank highest (:func:`synth.claims.sentences.sentences`), in reading order; when no sentence scores
 (a passage in a script the cue patterns do not read, say), the first passages.
 
 Each passage goes through ``templates/extract_claims.j2`` with the passage (and question)

@@ -1,5 +1,5 @@
 """The arXiv source: search, metadata and PDFs, politely and with honest failures
-(id parsing and query building live in :mod:`synth.arxiv_ids`).
+(id parsing and query building live in :mod:`synth.library.arxiv_ids`).
 
 One :class:`ArxivSource` owns one ``arxiv.Client`` (its own delay and retries off: they use a
 bare ``time.sleep``, ignore PDF requests and retry at once) and one HTTP session. Every
@@ -59,7 +59,7 @@ _REASONS = (("refused", "connection refused"), ("reset", "connection reset"),
             ("name or service", "host not found"), ("resolve", "host not found"))
 
 def paper_from_result(result: arxiv.Result) -> Paper:
-    """One API entry as a :class:`~synth.models.Paper` (id with version, ISO dates)."""
+    """One API entry as a :class:`~synth.records.papers.Paper` (id with version, ISO dates)."""
     short_id = result.get_short_id()
     base, version = parse_arxiv_id(short_id)
     categories = [result.primary_category] if result.primary_category else []

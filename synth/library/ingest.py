@@ -176,7 +176,7 @@ def ingest(store: Store, settings: Settings, items: list[str], *, query: str | N
            max_results: int = 10, with_pdf: bool = True,
            progress: Progress = no_progress) -> IngestReport:
     """Ingest every item; returns the combined report. Embedding is a separate step
-    (:func:`synth.embed.embed_missing`) so callers choose when to load the model."""
+    (:func:`synth.search.embed.embed_missing`) so callers choose when to load the model."""
     report = IngestReport()
     ids: list[str] = []
     for item in items:

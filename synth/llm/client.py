@@ -7,7 +7,7 @@ passed as template variables and rendered inside marked blocks that the system p
 declares to be data, never instructions (:func:`as_data` keeps it from closing them).
 
 With a store, every HTTP call is logged to it (template and its hash, rendered prompt and its
-hash, model, response, tokens in and out, seconds, estimated cost from :mod:`synth.prices`),
+hash, model, response, tokens in and out, seconds, estimated cost from :mod:`synth.llm.prices`),
 and every answer is cached under the hash of (model, mode, template, rendered prompt, response
 schema): the same request is never paid for twice.
 

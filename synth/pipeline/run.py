@@ -1,11 +1,11 @@
 """``synth ask``: the whole pipeline, from a question to a stored, rendered report.
 
-question → retrieve (:mod:`synth.ask`: live arXiv when asked and reachable, then the library)
-→ relevance screen (:mod:`synth.screen`) → full text (read at ingest) → extract
-(:mod:`synth.extract`) → verify (:mod:`synth.verify`, against the kept papers) → review
-(:mod:`synth.review`, LLM reviewer too when configured) → synthesis (:mod:`synth.synthesize`,
-written by the LLM and checked when configured) → the :class:`~synth.report.Report`,
-stored as a new version (rendering is :mod:`synth.render`).
+question → retrieve (:mod:`synth.search.retrieve`: live arXiv when asked and reachable, then the library)
+→ relevance screen (:mod:`synth.search.screen`) → full text (read at ingest) → extract
+(:mod:`synth.claims.extract`) → verify (:mod:`synth.verification.verify`, against the kept papers) → review
+(:mod:`synth.report.review`, LLM reviewer too when configured) → synthesis (:mod:`synth.report.synthesize`,
+written by the LLM and checked when configured) → the :class:`~synth.records.reports.Report`,
+stored as a new version (rendering is :mod:`synth.report.render`).
 
 Each stage's work is stored as it is done: papers and passages at ingest, extractions per
 paper, verdicts per claim (keyed by claim, scorer and the kept papers), LLM answers by request.
@@ -14,7 +14,7 @@ A rerun of the same question, or of a run that was killed, redoes only what is m
 When an LLM is configured it extracts; if it fails mid-run (unreachable, or ``budget``
 reached) extraction finishes offline and the report says so. The report states in its first
 lines whether the kept papers answer the question at all, and its scores are capped when they
-do not (:data:`synth.review.CEILING_UNANSWERED`).
+do not (:data:`synth.report.review.CEILING_UNANSWERED`).
 """
 
 from __future__ import annotations

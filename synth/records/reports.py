@@ -1,8 +1,8 @@
 """The report record: what ``synth ask`` produces, stores and renders.
 
 These are the typed records of the last stages of the pipeline (they build on the
-:class:`~synth.verify.Verdict` of verification, so they live beside it rather than in
-:mod:`synth.models`). ``Report.model_dump_json()`` is the JSON format; its top-level
+:class:`~synth.records.verdicts.Verdict` of verification, so they live beside it rather than in
+:mod:`synth.records.papers`). ``Report.model_dump_json()`` is the JSON format; its top-level
 ``claims`` list carries, for each claim, at least ``text``, ``quote``, ``paper_id``, ``page``,
 ``char_start``, ``char_end``, ``label`` and ``confidence`` (README, "Report JSON").
 """

@@ -1,4 +1,4 @@
-"""Rendering a :class:`~synth.report.Report` (and a digest card) to Markdown, HTML or JSON.
+"""Rendering a :class:`~synth.records.reports.Report` (and a digest card) to Markdown, HTML or JSON.
 
 Markdown and HTML come from the Jinja templates ``templates/report.md.j2`` and
 ``templates/report.html.j2``. Untrusted text (titles, authors, abstracts, quotes, claims) is
@@ -62,7 +62,7 @@ def render(report: Report, fmt: str) -> str:
 
 
 def render_card(card: BaseModel, fmt: str) -> str:
-    """A digest card (:class:`synth.digest.Card`) in one format."""
+    """A digest card (:class:`synth.records.cards.Card`) in one format."""
     if fmt == "json":
         return card.model_dump_json(indent=2)
     return _template(CARD_FORMATS[fmt], fmt == "html").render(c=card)

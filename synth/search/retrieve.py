@@ -1,4 +1,4 @@
-"""The retrieve stage of ``synth ask`` (:mod:`synth.pipeline`): the papers and passages
+"""The retrieve stage of ``synth ask`` (:mod:`synth.pipeline.run`): the papers and passages
 that bear on a question.
 
 Search live arXiv for the question (when it cannot be reached, say so and go on with the

@@ -376,7 +376,7 @@ class Store:
         return [dict(zip(cols, row)) for row in self._select_in(sql, keys, *args)]
 
     def bundle_rows(self, report_id: str, paper_ids: set[str], claim_ids: set[str]) -> dict:
-        """Every stored row a report rests on, table by table (see :mod:`synth.bundle`)."""
+        """Every stored row a report rests on, table by table (see :mod:`synth.report.bundle`)."""
         rows: dict[str, list[dict]] = {
             "reports": self._rows("SELECT * FROM reports WHERE id IN ({marks})", [report_id]),
             "corrections": self._rows("SELECT * FROM corrections WHERE report_id IN ({marks})",

@@ -4,14 +4,14 @@ that the ``verify_model`` setting names.
 Backends, chosen by name with :func:`load_scorer` (setting ``verify_model``):
 
 * ``synth-xenc`` (default): the shipped MiniLM fine-tuned as a 3-way NLI cross-encoder
-  (:mod:`synth.xenc`), with a claim-level decider fitted and calibrated on held-out claims.
-  Trained on Check-COVID train (MIT) only, by ``python -m synth.train_verifier``; its figures
+  (:mod:`synth.verification.xenc`), with a claim-level decider fitted and calibrated on held-out claims.
+  Trained on Check-COVID train (MIT) only, by ``python -m training.verifier``; its figures
   on SciFact are in the README. Licence-clean and offline.
 * ``synth-head``: the earlier default, a logistic head (``synth/data/verifier_head.json``) over
-  MiniLM embedding features of the pair and lexical cues (:mod:`synth.head`). Weaker; kept as
+  MiniLM embedding features of the pair and lexical cues (:mod:`synth.verification.head`). Weaker; kept as
   the fast baseline row of ``bench/verify_backends.py``.
 * ``llm-judge``: the default, then the configured LLM re-judges the most decisive pairs
-  (:mod:`synth.judge`).
+  (:mod:`synth.verification.judge`).
 * ``cross-encoder:NAME_OR_PATH``: any sentence-transformers ``CrossEncoder`` NLI model (for
   example ``cross-encoder:cross-encoder/nli-deberta-v3-small`` from a model hub or a local copy);
   its ``id2label`` must name entailment, neutral and contradiction.
@@ -32,7 +32,7 @@ DEFAULT_SCORER = "synth-xenc"
 def load_scorer(name: str = DEFAULT_SCORER, embedder: Embedder | None = None,
                 settings: Settings | None = None) -> PairScorer:
     """A scorer by backend name (see the module docstring). ``embedder`` is reused by the
-    ``synth-head`` scorer (pass a :class:`~synth.embed.CachedEmbedder` to keep sentence
+    ``synth-head`` scorer (pass a :class:`~synth.search.embed.CachedEmbedder` to keep sentence
     vectors); ``settings`` name the LLM for ``llm-judge``."""
     if name == "llm-judge":
         from synth.llm.client import LLM

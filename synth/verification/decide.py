@@ -122,7 +122,7 @@ class ClaimClassifier:
     def from_dict(cls, data: dict) -> ClaimClassifier:
         if data.get("features", list(FEATURES)) != list(FEATURES):
             raise ModelError("the verifier's claim decider was fitted on other features",
-                             "retrain it: python -m synth.train_verifier")
+                             "retrain it: python -m training.verifier")
         return cls(data["weights"], data["bias"], data["mean"], data["scale"],
                    data.get("temperature", 1.0), meta=data.get("meta", {}))
 

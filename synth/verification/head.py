@@ -1,11 +1,11 @@
-"""The ``synth-head`` verification scorer (the default before :mod:`synth.xenc`): a
+"""The ``synth-head`` verification scorer (the default before :mod:`synth.verification.xenc`): a
 multinomial logistic head over features of a (claim, evidence sentence) pair, shipped as a
 small JSON file of weights.
 
 Features (:func:`pair_features`): the cosine of the two MiniLM embeddings, their element-wise
 product and absolute difference (the usual sentence-pair features of a bi-encoder), content-word
 overlap both ways, numbers (shared, claimed but absent, conflicting), negation and direction
-words present on one side only. The weights are trained by ``python -m synth.train_head`` on
+words present on one side only. The weights are trained by ``python -m training.head`` on
 Check-COVID train (MIT licence), so the shipped file carries no non-commercial restriction.
 """
 
@@ -82,7 +82,7 @@ class HeadScorer:
             data = json.loads(path.read_text())
         except (OSError, ValueError) as err:
             raise ModelError(f"cannot read the verifier head {path}: {err}",
-                             "reinstall synth, or retrain it: python -m synth.train_head") from err
+                             "reinstall synth, or retrain it: python -m training.head") from err
         embedder = embedder or load_embedder(data["embed_model"])
         return cls(embedder, np.asarray(data["weights"], dtype=np.float32),
                    np.asarray(data["bias"], dtype=np.float32),

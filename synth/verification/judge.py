@@ -1,7 +1,7 @@
 """The LLM-judge verification backend (``SYNTH_VERIFY_MODEL=llm-judge``).
 
-Every (claim, sentence) pair is first scored by the offline default (:mod:`synth.xenc`); then
-the configured LLM (:mod:`synth.llm`) judges the ``TOP`` pairs that the default found most
+Every (claim, sentence) pair is first scored by the offline default (:mod:`synth.verification.xenc`); then
+the configured LLM (:mod:`synth.llm.client`) judges the ``TOP`` pairs that the default found most
 decisive (highest entailment or contradiction), and its answer replaces their scores: the
 chosen label gets the model's stated confidence, the other two share the rest. Thresholds
 (0.5) decide, since the default's fitted claim classifier was fitted on the default's scores,

@@ -4,10 +4,10 @@
    (or only of the papers given).
 2. Score: cut those passages into sentences (each keeps its span in the paper's full text),
    keep each paper's ``SENTENCES_PER_PAPER`` sentences sharing most words with the claim, and
-   score each (claim, sentence) pair with the :mod:`synth.nli` scorer. Each sentence also
+   score each (claim, sentence) pair with the :mod:`synth.verification.scorers` scorer. Each sentence also
    carries its passage's embedding similarity to the claim, from the search, and the share of
    the claim's content words it contains (``coverage``).
-3. Decide with a :mod:`synth.decide` decider: the default scorer's fitted claim classifier
+3. Decide with a :mod:`synth.verification.decide` decider: the default scorer's fitted claim classifier
    (calibrated confidence), or thresholds for other scorers. Each paper gets a verdict from its
    own evidence, and the claim one from all of it.
 
@@ -131,7 +131,7 @@ def verify_claim(claim: str, searcher: Searcher, scorer: PairScorer, *,
                  paper_ids: list[str] | None = None, source_paper_id: str | None = None,
                  decider: Decider | None = None, timings: Timings | None = None) -> Verdict:
     """Verify one claim; see the module docstring for the steps. Without a ``decider``, the
-    scorer's own (``scorer.decider``) is used, else :class:`~synth.decide.Thresholds`."""
+    scorer's own (``scorer.decider``) is used, else :class:`~synth.verification.decide.Thresholds`."""
     per_paper = score_evidence(claim, searcher, scorer, paper_ids=paper_ids, timings=timings)
     decider = decider or getattr(scorer, "decider", None) or Thresholds()
     return decide(check_claim(claim), per_paper, scorer.name, decider, source_paper_id)

