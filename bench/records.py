@@ -30,7 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench._common import DATA, OUT  # noqa: E402
 from synth.config import load_settings  # noqa: E402
 from synth.library.ingest import ingest
-from synth.pipeline.batch import batch, regenerate
+from synth.pipeline.batch import batch
+from synth.pipeline.regenerate import regenerate
 from synth.report.render import render
 from synth.search.embed import LazyEmbedder, embed_missing, load_embedder
 from synth.store.db import open_store

@@ -17,6 +17,7 @@ import click
 from synth import __version__
 from synth.config import Settings, load_settings
 from synth.errors import SynthError
+from synth.records.options import RunOptions
 from synth.report.render import where
 from synth.store.db import Store, open_store
 
@@ -191,12 +192,13 @@ def ask(settings: Settings, question: str, max_papers: int, source: str, out: Pa
         formats: str, dry_run: bool, budget: float | None, quiet: bool) -> None:
     """Answer QUESTION from the literature: retrieve, screen, extract, verify, review, and
     write the report (Markdown, HTML, JSON) to --out. It is also stored: see synth reports."""
-    from synth.cards.card import write_cards
-    from synth.pipeline.run import estimate, run_ask
-    from synth.report.render import write
+    from synth.pipeline.estimate import estimate
+    from synth.pipeline.publish import publish
+    from synth.pipeline.run import run_ask
     from synth.search.embed import LazyEmbedder
 
     kinds = _formats(formats)
+    options = RunOptions(max_papers=max_papers, source=source, budget=budget)  # type: ignore[arg-type]
     with _store(settings) as store, progress_bars(quiet) as bars:
         if dry_run:
             guess = estimate(store, settings, LazyEmbedder(settings.embed_model), question,
@@ -204,25 +206,25 @@ def ask(settings: Settings, question: str, max_papers: int, source: str, out: Pa
             click.echo(guess.model_dump_json(indent=2))
             return
         report = run_ask(store, settings, LazyEmbedder(settings.embed_model), question,
-                         max_papers=max_papers, source=source, budget=budget,  # type: ignore[arg-type]
-                         progress=bars)
-    for line in report.answerability:
-        click.echo(line)
-    r = report.results
-    click.echo(f"papers {r['papers_kept']} kept of {r['papers_retrieved']}; claims "
-               f"{r['claims_verified']} verified of {r['claims_extracted']}; review score "
-               f"{report.score:.1f}/10 ({report.quality_tier})")
-    for note in report.notes:
-        click.echo(f"note: {note}")
-    for path in write(report, out, kinds):
-        click.echo(f"wrote {path}")
-    kept = [p.paper_id for p in report.papers if p.kept]
-    card_kinds = [k for k in kinds if k != "json"]
-    if kept and card_kinds:
-        with _store(settings) as store:
-            cards = write_cards(store, settings, kept, out, card_kinds)
-        click.echo(f"wrote {len(cards)} digest cards in {out / 'cards'}")
+                         options, progress=bars)
+        for line in report.answerability:
+            click.echo(line)
+        r = report.results
+        click.echo(f"papers {r['papers_kept']} kept of {r['papers_retrieved']}; claims "
+                   f"{r['claims_verified']} verified of {r['claims_extracted']}; review score "
+                   f"{report.score:.1f}/10 ({report.quality_tier})")
+        for note in report.notes:
+            click.echo(f"note: {note}")
+        _echo_published(publish(store, settings, report, out, kinds), out)
     click.echo(f"report {report.id} version {report.version}")
+
+
+def _echo_published(done, out: Path) -> None:
+    for path in done.files:
+        click.echo(f"wrote {path}")
+    if done.cards:
+        click.echo(f"wrote {done.cards} digest cards ({len(done.card_files)} files) in "
+                   f"{out / 'cards'}")
 
 
 @cli.command()
@@ -294,7 +296,7 @@ def show(settings: Settings, report_id: str, fmt: str, version: int | None) -> N
 @click.option("--workers", type=click.IntRange(1, 64), help="Worker processes (default: one "
               "per core, fewer when memory is short).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              help="Also write each report's files here.")
+              help="Also write each report's files and digest cards here.")
 @click.option("--format", "formats", default="md,html,json", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="The summary as JSON.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
@@ -332,16 +334,22 @@ def batch(settings: Settings, file: Path, workers: int | None, out: Path | None,
 @click.option("--from-stage", type=click.Choice(["retrieve", "extract", "verify", "review",
                                                  "render"]), default="render",
               show_default=True, help="Rerun from this stage, reusing stored work before it.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Also write each new version's files and digest cards here.")
+@click.option("--format", "formats", default="md,html,json", show_default=True,
+              help="Comma-separated: md, html, json (with --out).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.pass_obj
 def regenerate(settings: Settings, report_ids: tuple[str, ...], everything: bool,
-               from_stage: str, quiet: bool) -> None:
+               from_stage: str, out: Path | None, formats: str, quiet: bool) -> None:
     """Write a new version of stored reports, rerunning them from --from-stage."""
-    from synth.pipeline.batch import regenerate as run_regenerate
+    from synth.pipeline.publish import publish
+    from synth.pipeline.regenerate import regenerate as run_regenerate
     from synth.search.embed import LazyEmbedder
 
     if bool(report_ids) == everything:
         raise click.UsageError("give REPORT ids or --all")
+    kinds = _formats(formats)
     embedder = LazyEmbedder(settings.embed_model)
     with _store(settings) as store, progress_bars(quiet) as bars:
         ids = [r["id"] for r in store.reports()] if everything else list(report_ids)
@@ -349,6 +357,8 @@ def regenerate(settings: Settings, report_ids: tuple[str, ...], everything: bool
             report = run_regenerate(store, settings, embedder, rid, from_stage)
             click.echo(f"{report.id} v{report.version}  score {report.score:.1f}  "
                        f"{report.question[:70]}")
+            if out is not None:
+                _echo_published(publish(store, settings, report, out, kinds), out)
             bars("reports", n, len(ids))
 
 
@@ -502,7 +512,7 @@ def _verifier(settings: Settings, store: Store):
     from synth.verification.backends import load_scorer
 
     embedder = CachedEmbedder(store, load_embedder(settings.embed_model))
-    scorer = load_scorer(settings.verify_model, embedder, settings)
+    scorer = load_scorer(settings.verify_model, embedder, settings, store=store)
     return (lambda: Searcher(store, embedder, settings.lexical)), scorer
 
 

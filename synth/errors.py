@@ -2,7 +2,8 @@
 
     SynthError                  anything synth reports to a user (message says what to do)
     ├── ConfigError             a setting has a value synth cannot use
-    ├── StoreError              the library database cannot be opened or written
+    ├── StoreError              the library database cannot be opened or written, or what it
+    │                           holds breaks a rule (a quote not at its span)
     ├── SourceError             a paper source failed
     │   ├── BadPaperId          not an arXiv id (malformed, path-like)
     │   ├── UnknownPaper        arXiv has no such paper / version
@@ -12,8 +13,11 @@
     ├── ParseError              a PDF cannot be turned into passages (also stored as a parse problem)
     ├── EmptyLibrary            search or ask on a library with nothing in it
     ├── ModelError              an embedding or verification model cannot be loaded or used
-    ├── InvalidClaim            a claim to verify is empty or too long
-    ├── InvalidQuestion         a question to ask is empty or a single word
+    ├── InvalidInput            a value the user gave cannot be used: an unknown report id,
+    │   │                       claim number, label or stage, a missing reason, a malformed
+    │   │                       batch line or bundle file
+    │   ├── InvalidClaim        a claim to verify is empty or too long
+    │   └── InvalidQuestion     a question to ask is empty or a single word
     └── LLMError                the configured LLM kept answering junk (or, below, is unusable)
         ├── LLMUnavailable      the LLM server is unreachable, timed out or refused the request
         └── BudgetExceeded      the LLM spend reached --budget (or its price is unknown)
@@ -82,12 +86,16 @@ class ModelError(SynthError):
     exit_code = 8
 
 
-class InvalidClaim(SynthError):
+class InvalidInput(SynthError):
     exit_code = 9
 
 
-class InvalidQuestion(SynthError):
-    exit_code = 9
+class InvalidClaim(InvalidInput):
+    pass
+
+
+class InvalidQuestion(InvalidInput):
+    pass
 
 
 class LLMError(SynthError):

@@ -3,6 +3,7 @@ OpenAI-compatible server on 127.0.0.1 (the LLM seam), and its bad inputs."""
 
 from __future__ import annotations
 
+import json
 import socket
 
 import numpy as np
@@ -103,3 +104,29 @@ def test_cli_verify_with_the_llm_judge(monkeypatch) -> None:
     assert result.exit_code == 0, result.output
     assert '"scorer": "llm-judge:scripted"' in result.output and len(server.requests) == 3
     assert '"label": "supported"' in result.output
+
+
+def test_cli_judge_calls_are_logged_and_cached_like_every_llm_call(monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from synth.cli import cli
+
+    from .conftest import PDFS
+
+    runner = CliRunner()
+    assert runner.invoke(cli, ["ingest", "-q", str(PDFS / "2501.10120v1.pdf")]).exit_code == 0
+    claim = "PaSa outperforms Google Scholar."
+    with ScriptedLLM() as server:
+        for _ in range(3):
+            server.reply_tool("Judgement", {"label": "supports", "confidence": 0.95})
+        monkeypatch.setenv("SYNTH_VERIFY_MODEL", "llm-judge")
+        monkeypatch.setenv("SYNTH_LLM_BASE_URL", server.url)
+        monkeypatch.setenv("SYNTH_LLM_MODEL", "scripted")
+        first = runner.invoke(cli, ["verify", "--json", claim])
+        again = runner.invoke(cli, ["verify", "--json", claim])
+        logged = runner.invoke(cli, ["calls", "--json"])
+    assert first.exit_code == again.exit_code == 0, first.output + again.output
+    assert len(server.requests) == 3  # the second verify came from the cache
+    assert first.output == again.output
+    rows = [r for r in json.loads(logged.output) if r["template"] == "verify_judge.j2"]
+    assert rows and rows[0]["calls"] == 3 and rows[0]["model"] == "scripted"

@@ -15,6 +15,7 @@ from synth.cli import cli
 from synth.config import load_settings
 from synth.library.ingest import ingest
 from synth.pipeline.run import run_ask
+from synth.records.options import RunOptions
 from synth.records.reports import Report
 from synth.report.render import render
 from synth.report.review import CEILING_UNANSWERED
@@ -52,7 +53,8 @@ def home(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
 def ask(home: Path, embedder, question: str, **options) -> Report:
     settings = load_settings(env={}, home=home, **options.pop("settings", {}))
     with open_store(settings.db_path) as store:
-        return run_ask(store, settings, embedder, question, source="library", **options)
+        return run_ask(store, settings, embedder, question,
+                       RunOptions(source="library", **options))
 
 
 def test_report_answers_from_verified_claims_whose_quotes_sit_at_their_spans(home, embedder):
@@ -161,7 +163,7 @@ def test_cli_ask_reports_show_and_dry_run(home, tmp_path):
     rid = listed[0]["id"]
     shown = runner.invoke(cli, ["show", rid[:6], "--format", "html"], env=env)
     assert shown.exit_code == 0 and shown.output.startswith("<!DOCTYPE html>")
-    assert runner.invoke(cli, ["show", "nope"], env=env).exit_code == 3
+    assert runner.invoke(cli, ["show", "nope"], env=env).exit_code == 9
     dry = runner.invoke(cli, ["ask", "--dry-run", QUESTION], env=env)
     guess = json.loads(dry.output)
     assert guess["llm"] is None and guess["cost"] == 0.0 and guess["papers_kept"] >= 1
@@ -194,12 +196,14 @@ def test_a_run_killed_mid_way_resumes_from_what_it_stored(home, embedder):
     question = "Can low-bit quantization keep the accuracy of large language models?"
     settings = load_settings(env={}, home=home)
     with open_store(settings.db_path) as store, pytest.raises(Crash):
-        run_ask(store, settings, embedder, question, source="library", scorer=CrashingScorer(3))
+        run_ask(store, settings, embedder, question, RunOptions(source="library"),
+                scorer=CrashingScorer(3))
     with open_store(settings.db_path) as store:
         stored = store.db.execute("SELECT COUNT(*) FROM verdicts").fetchone()[0]
         assert not [r for r in store.reports() if r["question"] == question]
         scorer = CrashingScorer(10_000)
-        report = run_ask(store, settings, embedder, question, source="library", scorer=scorer)
+        report = run_ask(store, settings, embedder, question, RunOptions(source="library"),
+                         scorer=scorer)
         resumed = store.db.execute("SELECT COUNT(*) FROM verdicts").fetchone()[0]
     assert report.version == 1 and report.claims
     assert 10_000 - scorer.left == len(report.claims) - 3  # the 3 stored verdicts were reused
@@ -210,7 +214,8 @@ def test_arxiv_down_is_one_line_and_the_run_goes_on(home, embedder):
     settings = load_settings(env={}, home=home, arxiv_delay=0.01, arxiv_retries=1,
                              arxiv_api_url=f"http://127.0.0.1:{free_port()}/api/query")
     with open_store(settings.db_path) as store:
-        report = run_ask(store, settings, embedder, QUESTION, source="both", max_papers=2)
+        report = run_ask(store, settings, embedder, QUESTION,
+                         RunOptions(source="both", max_papers=2))
     assert any(n.startswith("arXiv could not be reached") for n in report.notes)
     assert report.claims
 
@@ -259,7 +264,7 @@ def test_ask_from_live_arxiv_replayed_on_loopback(tmp_path, embedder):
                                  arxiv_api_url=server.api_url, arxiv_pdf_url=server.pdf_url)
         with open_store(settings.db_path) as store:
             report = run_ask(store, settings, embedder, "au:del_maestro AND ti:checkerboard",
-                             source="arxiv", max_papers=1)
+                             RunOptions(source="arxiv", max_papers=1))
     assert report.notes[0].startswith("arXiv: 1 new papers")
     [paper] = report.papers
     assert paper.version is not None and paper.paper_id.endswith(f"v{paper.version}")

@@ -21,8 +21,9 @@ from click.testing import CliRunner
 from synth.cli import cli
 from synth.config import load_settings
 from synth.library.ingest import ingest
-from synth.pipeline.batch import regenerate
+from synth.pipeline.regenerate import regenerate
 from synth.pipeline.run import run_ask
+from synth.records.options import RunOptions
 from synth.report.audit import audit
 from synth.report.history import correct, diff, load_report
 from synth.store.db import open_store
@@ -68,7 +69,8 @@ def fresh(library: Path, tmp_path: Path) -> Path:
 def ask(home: Path, embedder, question: str, **options):
     settings = load_settings(env={}, home=home)
     with open_store(settings.db_path) as store:
-        return run_ask(store, settings, embedder, question, source="library", **options)
+        return run_ask(store, settings, embedder, question,
+                       RunOptions(source="library", **options))
 
 
 def test_regenerate_each_stage_appends_versions_and_diff_says_why(library, embedder, tmp_path):
@@ -117,7 +119,7 @@ def test_corrections_are_appended_and_shown_nothing_deleted(library, embedder, t
         with pytest.raises(Exception, match="has no claim 999"):
             correct(store, report.id, 999, "x")
     bad = runner.invoke(cli, ["correct", report.id, "--claim", "1", "--reason", " "], env=env)
-    assert bad.exit_code == 3 and "needs a reason" in bad.output
+    assert bad.exit_code == 9 and "needs a reason" in bad.output
 
 
 def test_audit_catches_tampered_passages_texts_and_pdfs(library, embedder, tmp_path):
@@ -168,7 +170,7 @@ def test_export_then_import_elsewhere_and_audit_passes(library, embedder, tmp_pa
     damaged = tmp_path / "damaged.json"
     damaged.write_text(bundle.read_text()[:-100])
     failed = runner.invoke(cli, ["import", str(damaged)], env=elsewhere)
-    assert failed.exit_code == 3 and "not a synth bundle" in failed.output
+    assert failed.exit_code == 9 and "not a synth bundle" in failed.output
 
 
 def batch_file(path: Path, topics: list[str]) -> Path:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,28 @@ def test_ask_writes_the_report_recorded_before_the_reorganisation(asked):
     found = differences(want, asked)
     assert not found, "\n".join(found[:30])
     assert any(name.startswith("cards/") for name in asked), "no digest card written"
+
+
+def by_kind(prints: dict[str, object]) -> dict[str, object]:
+    """Fingerprints keyed by kind of file (``report.json``, ``cards/ID.md``), the report's
+    version number left out: a second run stores the next version of the same report."""
+    out = {}
+    for name, value in prints.items():
+        if isinstance(value, dict):
+            value = {k: v for k, v in value.items() if k != "version"}
+        out[re.sub(r"^[0-9a-f]{12}-v\d+", "report", name)] = value
+    return out
+
+
+def test_batch_and_regenerate_write_the_report_and_cards_ask_writes(home, asked, tmp_path):
+    batch = tmp_path / "questions.jsonl"
+    batch.write_text(json.dumps({"question": QUESTION, "source": "library"}) + "\n")
+    synth(home, "batch", str(batch), "--workers", "1", "--out", str(tmp_path / "batch"),
+          "--format", "md,json", "-q")
+    report_id = next(n for n in asked if n.endswith(".json")).split("-v")[0]
+    synth(home, "regenerate", report_id, "--from-stage", "retrieve", "--out",
+          str(tmp_path / "regenerate"), "--format", "md,json", "-q")
+    want = by_kind(asked)
+    for run in ("batch", "regenerate"):
+        found = differences(want, by_kind(folder_print(tmp_path / run)))
+        assert not found, f"synth {run}: " + "\n".join(found[:30])

@@ -1,4 +1,4 @@
-"""Many reports at once: ``synth batch`` and ``synth regenerate``.
+"""Many reports at once: ``synth batch``.
 
 **Batch.** A file of questions (one per line, or JSON Lines ``{"question": ..., "max_papers":
 ..., "source": ...}``; blank lines and ``#`` comments are skipped) is registered in the
@@ -8,14 +8,8 @@ item is marked done in the same transaction that stores its report. So a batch k
 point, rerun with the same file, skips what finished and runs the rest exactly once; the work
 a killed question had stored (extractions, verdicts, LLM answers) is reused.
 
-**Regenerate.** ``regenerate(store, ..., report_id, from_stage)`` reruns a stored report from
-one stage on, reusing what it stored before that stage, and writes a new version:
-
-- ``retrieve``: the whole run again (search, screen, extract, verify, review);
-- ``extract``: the same screened papers, extracted again (LLM answers come from the cache);
-- ``verify``: the same claims, verified again (stored verdicts are not reused);
-- ``review``: the same verdicts, reviewed and summarised again;
-- ``render``: the same content, stored again with today's templates in its manifest.
+With ``out``, each report's files and digest cards are written as ``synth ask`` writes them
+(:mod:`synth.pipeline.publish`).
 """
 
 from __future__ import annotations
@@ -26,16 +20,17 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from multiprocessing import get_context
 from pathlib import Path
 
-from synth.config import Settings
-from synth.errors import StoreError, SynthError
-from synth.records.reports import Report
-from synth.store.db import Store, open_store
+from pydantic import ValidationError
 
-STAGES = ("retrieve", "extract", "verify", "review", "render")
+from synth.config import Settings
+from synth.errors import InvalidInput, SynthError
+from synth.records.options import RunOptions
+from synth.records.reports import Report
+from synth.store.db import open_store
+
 MEMORY_PER_WORKER = 1.5e9  # bytes: torch, the embedder and the verifier in one process
 
 
@@ -43,7 +38,7 @@ MEMORY_PER_WORKER = 1.5e9  # bytes: torch, the embedder and the verifier in one 
 class Item:
     line: int
     question: str
-    options: dict
+    options: RunOptions
 
 
 def read_batch(path: Path) -> tuple[str, list[Item]]:
@@ -51,7 +46,7 @@ def read_batch(path: Path) -> tuple[str, list[Item]]:
     try:
         raw = path.read_bytes()
     except OSError as err:
-        raise StoreError(f"cannot read batch file {path}: {err.strerror}",
+        raise InvalidInput(f"cannot read batch file {path}: {err.strerror}",
                          "give a file with one question per line") from err
     items = []
     for n, line in enumerate(raw.decode("utf-8", errors="replace").splitlines(), start=1):
@@ -63,12 +58,19 @@ def read_batch(path: Path) -> tuple[str, list[Item]]:
                 record = json.loads(text)
                 question = str(record.pop("question"))
             except (ValueError, KeyError, AttributeError) as err:
-                raise StoreError(f"{path}:{n}: not a JSON object with a question ({err})",
+                raise InvalidInput(f"{path}:{n}: not a JSON object with a question ({err})",
                                  'write {"question": "...", "max_papers": 5}') from err
-            options = {k: record[k] for k in ("max_papers", "source") if k in record}
+            chosen = {k: record[k] for k in ("max_papers", "source") if k in record}
         else:
-            question, options = text, {}
-        items.append(Item(n, question, {"max_papers": 5, "source": "both", **options}))
+            question, chosen = text, {}
+        try:
+            options = RunOptions(**chosen)
+        except ValidationError as err:
+            problem = err.errors()[0]
+            raise InvalidInput(f"{path}:{n}: {'.'.join(map(str, problem['loc']))}: "
+                               f"{problem['msg']}", "max_papers is 1 to 100; source is library, "
+                               "arxiv or both") from None
+        items.append(Item(n, question, options))
     return hashlib.sha256(raw).hexdigest()[:12], items
 
 
@@ -101,16 +103,15 @@ def run_item(settings: Settings, batch_id: str, item: Item, out: Path | None,
              formats: list[str]) -> tuple[int, str | None]:
     """One question of a batch, in a worker: (its line, its error or None). The report and
     the item's done mark are in the store (:func:`summary` reads them)."""
+    from synth.pipeline.publish import publish
     from synth.pipeline.run import run_ask
-    from synth.report.render import write
 
     try:
         with open_store(settings.db_path) as store:
-            report = run_ask(store, settings, _EMBEDDER, item.question,
-                             max_papers=item.options["max_papers"],
-                             source=item.options["source"], batch_item=(batch_id, item.line))
-        if out is not None:
-            write(report, out, formats)
+            report = run_ask(store, settings, _EMBEDDER, item.question, item.options,
+                             batch_item=(batch_id, item.line))
+            if out is not None:
+                publish(store, settings, report, out, formats)
     except SynthError as err:
         return item.line, str(err)
     except Exception as err:  # noqa: BLE001 - one question's bug must not stop the batch
@@ -125,7 +126,7 @@ def batch(settings: Settings, path: Path, *, workers: int | None = None,
     finished before included, without rerunning them)."""
     batch_id, items = read_batch(path)
     with open_store(settings.db_path) as store:
-        store.add_batch_items(batch_id, [(i.line, i.question, json.dumps(i.options))
+        store.add_batch_items(batch_id, [(i.line, i.question, json.dumps(i.options.recorded()))
                                          for i in items])
         done = {r["line"] for r in store.batch_items(batch_id) if r["report_id"]}
     todo = [i for i in items if i.line not in done]
@@ -161,44 +162,3 @@ def summary(settings: Settings, batch_id: str, errors: dict[int, str]) -> list[d
                            answerable=report.answerable)
             rows.append(row)
     return rows
-
-
-# ---- regenerate ---------------------------------------------------------------------------
-
-def regenerate(store: Store, settings: Settings, embedder: object, report_id: str,
-               from_stage: str = "render") -> Report:
-    """Rerun a stored report from ``from_stage`` (see the module docstring); a new version."""
-    from synth.library.ingest import no_progress
-    from synth.llm.prompts import template_hash
-    from synth.pipeline.run import (
-        REPORT_TEMPLATES,
-        Run,
-        from_extract,
-        from_review,
-        from_verify,
-        run_ask,
-        save,
-    )
-    from synth.report.history import load_report
-
-    if from_stage not in STAGES:
-        raise StoreError(f"unknown stage {from_stage!r}", f"use one of {', '.join(STAGES)}")
-    old = load_report(store, report_id)
-    options = {"max_papers": 5, "source": "both", **old.options}
-    if from_stage == "retrieve":
-        return run_ask(store, settings, embedder, old.question, **options)  # type: ignore[arg-type]
-    run = Run(store, settings, embedder, old.question, None, no_progress)
-    if from_stage == "extract":
-        return from_extract(run, options, old.papers)
-    if from_stage == "verify":
-        claims = store.get_claims([c.id for c in old.claims])
-        if any(c is None for c in claims):
-            raise StoreError(f"report {old.id}: some of its claims are no longer stored",
-                             "regenerate it from the extract stage")
-        return from_verify(run, options, old.papers, claims, force=True)  # type: ignore[arg-type]
-    if from_stage == "review":
-        return from_review(run, options, old.papers, old.claims, old.manifest.verifier)
-    templates = {**old.manifest.templates, **{t: template_hash(t) for t in REPORT_TEMPLATES}}
-    return save(store, old.model_copy(update={
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "manifest": old.manifest.model_copy(update={"templates": templates})}))

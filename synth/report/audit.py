@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlparse
 
 from pydantic import BaseModel
 
-from synth.errors import StoreError
+from synth.errors import InvalidInput
 from synth.library.arxiv_ids import pdf_cache_path
 from synth.records.papers import Paper, sha256_text
 from synth.records.reports import Report, Review
@@ -153,7 +153,7 @@ def audit(store: Store, pdf_dir: Path, report_id: str, claim: int | None = None,
           version: int | None = None) -> AuditResult:
     report = load_report(store, report_id, version)
     if claim is not None and not 1 <= claim <= len(report.claims):
-        raise StoreError(f"report {report.id} has no claim {claim}",
+        raise InvalidInput(f"report {report.id} has no claim {claim}",
                          f"claims are numbered 1 to {len(report.claims)}")
     numbers = [claim] if claim is not None else range(1, len(report.claims) + 1)
     claims = [audit_claim(store, pdf_dir, report, n) for n in numbers]

@@ -15,7 +15,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from synth.errors import StoreError
+from synth.errors import InvalidInput, StoreError
 from synth.library.arxiv_ids import looks_like_arxiv_id, pdf_cache_path
 from synth.report.audit import file_sha256, pdf_location
 from synth.report.history import load_report
@@ -59,7 +59,7 @@ def import_bundle(store: Store, pdf_dir: Path, path: Path) -> tuple[str, dict[st
         if bundle.get("format") != FORMAT:
             raise ValueError(f"format {bundle.get('format')!r}")
     except (OSError, ValueError, KeyError, TypeError) as err:
-        raise StoreError(f"{path} is not a synth bundle ({err})",
+        raise InvalidInput(f"{path} is not a synth bundle ({err})",
                          "give a file written by `synth export`") from err
     shas = {p["id"]: p["pdf_sha256"] for p in rows["papers"]}
     files = {}

@@ -14,7 +14,7 @@ import getpass
 
 from pydantic import BaseModel
 
-from synth.errors import StoreError
+from synth.errors import InvalidInput
 from synth.records.reports import Report, ReportClaim
 from synth.store.db import Store
 
@@ -28,7 +28,7 @@ def load_report(store: Store, report_id: str, version: int | None = None) -> Rep
     full = store.resolve_report_id(report_id)
     data = store.report_json(full, version) if full else None
     if data is None:
-        raise StoreError(f"no report {report_id!r}" + (f" version {version}" if version else ""),
+        raise InvalidInput(f"no report {report_id!r}" + (f" version {version}" if version else ""),
                          "see `synth reports` for the ids")
     report = Report.model_validate_json(data)
     return report.model_copy(update={"corrections": store.corrections(report.id)})
@@ -39,12 +39,12 @@ def correct(store: Store, report_id: str, claim: int, reason: str,
     """Append a correction to claim ``claim`` of the report's latest version."""
     report = load_report(store, report_id)
     if not 1 <= claim <= len(report.claims):
-        raise StoreError(f"report {report.id} has no claim {claim}",
+        raise InvalidInput(f"report {report.id} has no claim {claim}",
                          f"claims are numbered 1 to {len(report.claims)}")
     if not reason.strip():
-        raise StoreError("a correction needs a reason", "give --reason TEXT")
+        raise InvalidInput("a correction needs a reason", "give --reason TEXT")
     if label is not None and label not in LABELS:
-        raise StoreError(f"unknown label {label!r}", f"use one of {', '.join(LABELS)}")
+        raise InvalidInput(f"unknown label {label!r}", f"use one of {', '.join(LABELS)}")
     row = {"report_id": report.id, "version": report.version, "claim": claim,
            "claim_id": report.claims[claim - 1].id, "who": who or _user(),
            "label": label, "reason": " ".join(reason.split())}

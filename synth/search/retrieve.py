@@ -10,20 +10,19 @@ relevance screen reads).
 from __future__ import annotations
 
 import logging
-from typing import Literal
 
 from pydantic import BaseModel
 
 from synth.config import Settings
 from synth.errors import ArxivUnavailable, EmptyLibrary
 from synth.library.ingest import Progress, ingest, no_progress
+from synth.records.options import AskSource
 from synth.records.papers import Hit
 from synth.search.embed import Embedder, embed_missing
 from synth.search.hybrid import Searcher
 from synth.store.db import Store
 
 log = logging.getLogger(__name__)
-AskSource = Literal["library", "arxiv", "both"]
 PASSAGES_PER_PAPER = 3
 
 

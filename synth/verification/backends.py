@@ -21,19 +21,25 @@ Backends, chosen by name with :func:`load_scorer` (setting ``verify_model``):
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import numpy as np
+
 from synth.config import Settings
 from synth.errors import ModelError
 from synth.search.embed import Embedder
+from synth.store.db import Store
 from synth.verification.scorers import CrossEncoderScorer, OnnxScorer, PairScorer
 
 DEFAULT_SCORER = "synth-xenc"
 
 
 def load_scorer(name: str = DEFAULT_SCORER, embedder: Embedder | None = None,
-                settings: Settings | None = None) -> PairScorer:
+                settings: Settings | None = None, store: Store | None = None) -> PairScorer:
     """A scorer by backend name (see the module docstring). ``embedder`` is reused by the
     ``synth-head`` scorer (pass a :class:`~synth.search.embed.CachedEmbedder` to keep sentence
-    vectors); ``settings`` name the LLM for ``llm-judge``."""
+    vectors); ``settings`` name the LLM for ``llm-judge``, whose calls are logged to and
+    cached in ``store`` like every other LLM call."""
     if name == "llm-judge":
         from synth.llm.client import LLM
         from synth.verification.judge import LLMJudgeScorer
@@ -41,7 +47,7 @@ def load_scorer(name: str = DEFAULT_SCORER, embedder: Embedder | None = None,
         if settings is None:
             raise ModelError("llm-judge needs settings that name an LLM",
                              "set SYNTH_LLM_BASE_URL and SYNTH_LLM_MODEL")
-        llm = LLM(settings)  # a missing LLM setting is reported before any model loads
+        llm = LLM(settings, store=store)  # a bad LLM setting is reported before any model loads
         return LLMJudgeScorer(load_scorer(DEFAULT_SCORER), llm)
     if name == DEFAULT_SCORER:
         from synth.verification.xenc import XencScorer
@@ -59,3 +65,24 @@ def load_scorer(name: str = DEFAULT_SCORER, embedder: Embedder | None = None,
     raise ModelError(f"unknown verification model {name!r}",
                      "use synth-xenc, synth-head, llm-judge, cross-encoder:NAME_OR_PATH or "
                      "onnx:FOLDER")
+
+
+class LazyScorer:
+    """A scorer that loads its model on the first pair it scores, so a rerun whose verdicts
+    are all stored does not load it at all. ``name`` is the backend setting until then."""
+
+    def __init__(self, load: Callable[[], PairScorer], name: str) -> None:
+        self._load, self._scorer, self.name = load, None, name
+
+    def loaded(self) -> PairScorer:
+        if self._scorer is None:
+            self._scorer = self._load()
+            self.name = self._scorer.name
+        return self._scorer
+
+    def score(self, pairs: list[tuple[str, str]]) -> np.ndarray:
+        return self.loaded().score(pairs)
+
+    @property
+    def decider(self) -> object:
+        return getattr(self.loaded(), "decider", None)

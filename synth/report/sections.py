@@ -1,0 +1,152 @@
+"""The parts of a report computed from the stages' outputs: answerability, limitations,
+contradictions, methodology, results, verification level, usage and manifest. Plain functions
+of records; the pipeline (:func:`synth.pipeline.run.assemble`) puts them together.
+"""
+
+from __future__ import annotations
+
+from synth import __version__
+from synth.config import Settings
+from synth.llm.client import LLM
+from synth.llm.prompts import template_hash
+from synth.records.claims import Claim
+from synth.records.reports import Contradiction, Manifest, ReportClaim, ScreenedPaper, Usage
+from synth.records.verdicts import Verdict
+from synth.search.screen import MIN_SIMILARITY
+from synth.verification.xenc import measured_accuracy
+
+REPORT_TEMPLATES = ("report.md.j2", "report.html.j2")
+
+
+def report_claims(claims: list[Claim], verdicts: list[Verdict],
+                  titles: dict[str, str]) -> list[ReportClaim]:
+    return [ReportClaim(
+        n=n, id=c.id, text=c.text, quote=c.quote, paper_id=c.paper_id,
+        title=titles.get(c.paper_id, ""), page=c.page, char_start=c.char_start,
+        char_end=c.char_end, claim_type=c.claim_type, numbers=c.numbers, label=v.label,
+        confidence=v.confidence, verified=v.grounded == "supported", grounded=v.grounded,
+        independent=v.independent, evidence=v.evidence, extractor=c.extractor, model=c.model)
+        for n, (c, v) in enumerate(zip(claims, verdicts), start=1)]
+
+
+def contradictions(claims: list[ReportClaim]) -> list[Contradiction]:
+    return [Contradiction(claim=c.n, paper_id=e.paper_id, quote=e.quote, page=e.page,
+                          char_start=e.char_start, char_end=e.char_end,
+                          contradiction=e.contradiction)
+            for c in claims for e in c.evidence
+            if e.verdict == "contradicted" and e.paper_id != c.paper_id]
+
+
+def answerability(papers: list[ScreenedPaper], claims: list[ReportClaim]) -> tuple[bool, list[str]]:
+    kept = [p for p in papers if p.kept]
+    verified = [c for c in claims if c.verified]
+    sources = {c.paper_id for c in verified}
+    if not kept:
+        return False, [f"The sources do not answer this question: none of the {len(papers)} "
+                       "papers retrieved passed the relevance screen."]
+    if not verified:
+        return False, [f"The sources do not answer this question: the {len(kept)} kept papers "
+                       "state no claim on it that verifies against its source "
+                       f"({len(claims)} extracted)."]
+    lines = [f"{len(verified)} verified claims from {len(sources)} of {len(kept)} kept papers "
+             "bear on the question."]
+    if len(sources) == 1:
+        lines.append("The answer rests on a single paper; nothing independent confirms it.")
+    return True, lines
+
+
+def limitations(papers: list[ScreenedPaper], claims: list[ReportClaim], scorer: str,
+                notes: list[str]) -> list[str]:
+    kept = [p for p in papers if p.kept]
+    lines = []
+    abstract_only = [p.paper_id for p in kept if p.fulltext != "pdf"]
+    if abstract_only:
+        lines.append(f"{len(abstract_only)} of {len(kept)} kept papers were read from title "
+                     "and abstract only (no full text).")
+    if any(c.independent == "contested" for c in claims):
+        lines.append("Some claims are contested by another kept paper (see Contradictions).")
+    lines.append(verifier_accuracy(scorer))
+    dropped = sum(not p.kept for p in papers)
+    if dropped:
+        lines.append(f"{dropped} retrieved papers were dropped by the relevance screen or the "
+                     "paper limit (see References).")
+    return lines + [n for n in notes if "LLM" in n]
+
+
+def verifier_accuracy(scorer: str) -> str:
+    """The limitation line on verification, with the figure the shipped weights carry."""
+    figure = measured_accuracy() if scorer == "synth-xenc" else None
+    if not figure:
+        return (f"Verification ({scorer}) is a pointer to evidence, not proof: no measured "
+                "accuracy ships with this scorer.")
+    return (f"Verification ({scorer}) is a pointer to evidence, not proof: on "
+            f"{figure['claims']} SciFact claims it was never fitted on, its claim-level "
+            f"macro-F1 is {figure['macro_f1']:.2f} (contradictions: F1 "
+            f"{figure['contradict_f1']:.2f}).")
+
+
+def extractors_used(settings: Settings, claims: list[ReportClaim]) -> list[str]:
+    """``llm:MODEL`` and/or ``offline``: what extracted the report's claims (an LLM run that
+    fell back offline says so); with no claims, what was configured."""
+    used = {f"llm:{c.model}" if c.extractor == "llm" else "offline" for c in claims}
+    return sorted(used) or [f"llm:{settings.llm_model}" if settings.llm_configured
+                            else "offline"]
+
+
+def methodology(settings: Settings, source: str, papers: list[ScreenedPaper],
+                claims: list[ReportClaim], scorer: str, claims_per_paper: int) -> list[str]:
+    described = {"offline": "offline rules (claim cues and the question's words), each claim a "
+                            "verbatim sentence"}
+    extractor = " and ".join(
+        described.get(e, f"the LLM {e[4:]} (prompt templates/extract_claims.j2), each quote "
+                         "checked in code") for e in extractors_used(settings, claims))
+    return [
+        "Retrieval: hybrid search (BM25 + MiniLM embeddings) over the library"
+        + (", after searching arXiv for the question" if source != "library" else "") + ".",
+        f"Relevance screen: a paper is kept when one of its passages has embedding similarity "
+        f"of at least {MIN_SIMILARITY:.2f} to the question; {sum(p.kept for p in papers)} of "
+        f"{len(papers)} kept.",
+        f"Extraction: {extractor}; at most {claims_per_paper} claims per paper.",
+        f"Verification: {scorer}, each claim against the sentences of its own paper (verified "
+        "when they support it) and of the other kept papers (corroborated or contested).",
+        "Review: three rule-based reviewers score the report from its stored facts.",
+    ]
+
+
+def results(papers: list[ScreenedPaper], claims: list[ReportClaim],
+            score: float) -> dict[str, float | int | None]:
+    return {"papers_retrieved": len(papers), "papers_kept": sum(p.kept for p in papers),
+            "claims_extracted": len(claims), "claims_verified": sum(c.verified for c in claims),
+            "claims_corroborated": sum(c.independent == "corroborated" for c in claims),
+            "claims_contested": sum(c.independent == "contested" for c in claims),
+            "review_score": score}
+
+
+def verification_level(claims: list[ReportClaim]) -> str:
+    if any(c.verified and c.independent == "corroborated" for c in claims):
+        return "L2: claims verified against their sources and corroborated by independent papers"
+    if any(c.verified for c in claims):
+        return "L1: claims verified against their own sources only"
+    return "L0: no claim verified"
+
+
+def usage(llm: LLM | None) -> Usage:
+    """What the run's LLM did (counted on after it stopped, if it did)."""
+    if llm is None:
+        return Usage()
+    u = llm.usage
+    return Usage(llm_calls=u.calls, cached_calls=u.cached, tokens_in=u.tokens_in,
+                 tokens_out=u.tokens_out, cost=u.cost)
+
+
+def manifest(settings: Settings, scorer: str, kept: list[ScreenedPaper],
+             claims: list[ReportClaim]) -> Manifest:
+    templates = list(REPORT_TEMPLATES)
+    if settings.llm_configured:
+        templates += ["extract_claims.j2", "synthesize.j2", "review.j2"]
+    if settings.verify_model == "llm-judge":
+        templates.append("verify_judge.j2")
+    return Manifest(synth=__version__, embed_model=settings.embed_model, verifier=scorer,
+                    extractor="+".join(extractors_used(settings, claims)),
+                    templates={t: template_hash(t) for t in templates},
+                    papers=[p.paper_id for p in kept])
