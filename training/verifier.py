@@ -18,12 +18,13 @@ CORD-19 abstract, labelled SUPPORT / REFUTE / NOTENOUGHINFO. Its abstracts are s
   (:func:`decider_examples`), so neither sees scores the cross-encoder was trained on.
 
 Tried and not kept (SciFact train, 809 claims; the shipped recipe scored claim-level
-macro-F1 0.49-0.50 there before the word gate of :mod:`synth.verification.decide`, 0.524 with it): LoRA adapters trained directly (rank 8) underfit (loss 0.91 after 2
-epochs at lr 5e-4, where full fine-tuning reached 0.83; stuck at chance at 2e-3), so the
-encoder is fine-tuned (word embeddings frozen) and its change compressed afterwards (in a 2-epoch run the compressed model kept the full
-model's label for 96.6% of held pairs); a claim decider fitted on Check-COVID's own
-NOTENOUGHINFO claims scored 0.42 (2-epoch model; see :func:`decider_examples`); adding a
-rule-negated copy of each SUPPORT claim as a contradiction pair scored 0.487 (CONTRADICT F1
+macro-F1 0.49-0.50 there before the word gate of :mod:`synth.verification.decide`, 0.524
+with it): LoRA adapters trained directly (rank 8) underfit (loss 0.91 after 2 epochs at lr
+5e-4, where full fine-tuning reached 0.83; stuck at chance at 2e-3), so the encoder is
+fine-tuned (word embeddings frozen) and its change compressed afterwards (in a 2-epoch run
+the compressed model kept the full model's label for 96.6% of held pairs); a claim decider
+fitted on Check-COVID's own NOTENOUGHINFO claims scored 0.42 (2-epoch model; see
+:func:`decider_examples`); adding a rule-negated copy of each SUPPORT claim as a contradiction pair scored 0.487 (CONTRADICT F1
 0.42 -> 0.47, but NOT ENOUGH INFO 0.44 -> 0.38).
 Rule-made pairs from finding sentences (:mod:`training.augment`, ``--abstracts FILE --synthetic
 N``; 800 sentences, 2,400 pairs, mostly from the CC0 arXiv abstracts of the LLM-efficiency

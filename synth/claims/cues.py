@@ -5,10 +5,10 @@ Deterministic pattern rules for the offline extractor (:mod:`synth.claims.extrac
 - :func:`claim_cues` scores how claim-like a sentence is from result verbs ("we show",
   "outperforms", "reduced"), comparisons ("than", "compared with"), stated numbers and stated
   limitations, less for a citation or for background wording ("recent studies", "have gained
-  popularity", "existing methods") with no "we" or "our", and marks sentences that cannot be a claim: captions, citation-heavy
-  background, questions, fragments, titles and headings (no sentence end), table debris, and
-  text addressed to a language model.
-- :func:`claim_type` picks one of :data:`synth.records.papers.CLAIM_TYPES`.
+  popularity", "existing methods") with no "we" or "our", and marks sentences that cannot be
+  a claim: captions, citation-heavy background, questions, fragments, titles and headings (no
+  sentence end), table debris, and text addressed to a language model.
+- :func:`claim_type` picks one of :data:`synth.records.claims.CLAIM_TYPES`.
 - :func:`quantities` parses numbers and their units ("12.5%", "3.2x", "40 ms", "1.5B").
 """
 

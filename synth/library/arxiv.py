@@ -262,17 +262,18 @@ class ArxivSource:
 
     def _api_request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         kwargs["headers"] = {**(kwargs.get("headers") or {}), "user-agent": USER_AGENT}
-        response = self._with_retries(url, lambda: self._attempt(method, url, **kwargs), "SYNTH_ARXIV_API_URL")
+        response = self._with_retries(url, lambda: self._attempt(method, url, **kwargs),
+                                      "SYNTH_ARXIV_API_URL")
         self._last_response = response
         return response
 
     def _download_once(self, url: str, target: Path) -> None:
         fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=".part")
         try:
-            with os.fdopen(fd, "wb") as out:
-                with self._attempt("GET", url, stream=True, headers={"User-Agent": USER_AGENT}) as response:
-                    _require_ok(response, url)
-                    _stream_pdf(response, out, url)
+            with os.fdopen(fd, "wb") as out, self._attempt(
+                    "GET", url, stream=True, headers={"User-Agent": USER_AGENT}) as response:
+                _require_ok(response, url)
+                _stream_pdf(response, out, url)
             os.replace(tmp_name, target)
         finally:
             self._last_request = time.monotonic()

@@ -76,7 +76,17 @@ MAX_TERMS = 4
 _FIELD_QUERY = re.compile(r"(?<![\w])(?:ti|au|abs|co|jr|cat|rn|id|all):", re.IGNORECASE)
 _PHRASE = re.compile(r'"([^"]*)"')
 _WORD = re.compile(r"[^\W_][\w.+\-]*")
-STOPWORDS = frozenset(["a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "done", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "compare", "compared", "comparing", "comparison", "versus", "vs", "difference", "differences", "better", "best", "good", "worse", "effect", "effects", "impact", "role", "use", "used", "using", "uses", "work", "works", "way", "ways", "know", "known", "much", "many", "well", "paper", "papers", "study", "studies", "research", "recent", "recently", "current", "currently", "state", "art", "approach", "approaches", "exist", "existing", "kind", "kinds", "type", "types", "really", "actually", "possible", "help", "helps", "make", "makes", "get"])
+STOPWORDS = frozenset("""
+a about above after again against all also am an and any are as at be because been before being below
+between both but by can could did do does doing done down during each few for from further had has have
+having he her here hers how i if in into is it its itself just me more most my no nor not now of off on once
+only or other our out over own same she should so some such than that the their them then there these they
+this those through to too under until up very was we were what when where which while who whom why will with
+would you your yours compare compared comparing comparison versus vs difference differences better best good
+worse effect effects impact role use used using uses work works way ways know known much many well paper
+papers study studies research recent recently current currently state art approach approaches exist existing
+kind kinds type types really actually possible help helps make makes get
+""".split())
 
 
 def question_to_query(question: str) -> str:

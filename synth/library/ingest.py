@@ -189,7 +189,8 @@ def ingest(store: Store, settings: Settings, items: list[str], *, query: str | N
         elif path.is_file() and path.suffix.lower() == ".pdf":
             ingest_pdf_file(store, path, report)
         elif path.is_file():
-            report.merge(import_snapshot(store, path, lambda n: progress(path.name, n, None)))
+            name = path.name
+            report.merge(import_snapshot(store, path, lambda n, name=name: progress(name, n, None)))
         elif looks_like_arxiv_id(item):
             ids.append(item)
         else:

@@ -33,7 +33,10 @@ from synth.store.db import Store
 RRF_K = 5
 CANDIDATES = 100
 _WORD = re.compile(r"[A-Za-z0-9]+")
-STOPWORDS = frozenset(["a", "an", "and", "are", "as", "at", "be", "been", "by", "can", "could", "did", "do", "does", "for", "from", "had", "has", "have", "how", "i", "if", "in", "into", "is", "it", "its", "may", "might", "of", "on", "or", "our", "should", "so", "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "to", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "about", "between", "within", "without", "via", "versus", "vs", "do", "does", "done", "using", "used", "use"])
+STOPWORDS = frozenset("""a an and are as at be been by can could did do does for from had has have
+how i if in into is it its may might of on or our should so such than that the their them then
+there these they this those to was we were what when where which while who whom why will with
+would you your about between within without via versus vs do does done using used use""".split())
 
 
 def tokens(text: str) -> list[str]:

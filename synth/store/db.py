@@ -14,6 +14,7 @@ refused unless its quote is exactly the stored full text at its span).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import time
@@ -69,10 +70,8 @@ class Store:
             raise
 
     def _rollback(self) -> None:
-        try:
-            self.db.execute("ROLLBACK")
-        except sqlite3.Error:
-            pass  # SQLite already rolled back (it does on some I/O errors)
+        with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back already (it
+            self.db.execute("ROLLBACK")  # does on some I/O errors)
 
     # ---- papers -------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
-"""Verification backends by name: :func:`load_scorer` returns the :class:`~synth.verification.scorers.PairScorer`
-that the ``verify_model`` setting names.
+"""Verification backends by name: :func:`load_scorer` returns the
+:class:`~synth.verification.scorers.PairScorer` that the ``verify_model`` setting names.
 
 Backends, chosen by name with :func:`load_scorer` (setting ``verify_model``):
 

@@ -24,9 +24,13 @@ from synth.verification.scorers import softmax
 
 HEAD_PATH = Path(__file__).resolve().parents[1] / "data" / "verifier_head.json"
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
-NEGATIONS = frozenset(["not", "no", "never", "none", "without", "neither", "nor", "cannot", "fail", "fails", "failed", "lack", "lacks", "absence", "absent", "unable", "unlikely"])
-UP = frozenset(["increase", "increases", "increased", "increasing", "higher", "more", "greater", "raise", "raises", "raised", "elevated", "improve", "improves", "improved", "promote", "promotes", "enhance", "enhances"])
-DOWN = frozenset(["decrease", "decreases", "decreased", "decreasing", "lower", "less", "fewer", "reduce", "reduces", "reduced", "reduction", "inhibit", "inhibits", "inhibited", "impair", "impairs", "impaired", "suppress", "suppresses", "worse"])
+NEGATIONS = frozenset("not no never none without neither nor cannot fail fails failed lack lacks "
+                      "absence absent unable unlikely".split())
+UP = frozenset("increase increases increased increasing higher more greater raise raises raised "
+               "elevated improve improves improved promote promotes enhance enhances".split())
+DOWN = frozenset("decrease decreases decreased decreasing lower less fewer reduce reduces reduced "
+                 "reduction inhibit inhibits inhibited impair impairs impaired suppress suppresses "
+                 "worse".split())
 
 
 def _words(text: str) -> set[str]:
