@@ -24,8 +24,8 @@ with it): LoRA adapters trained directly (rank 8) underfit (loss 0.91 after 2 ep
 fine-tuned (word embeddings frozen) and its change compressed afterwards (in a 2-epoch run
 the compressed model kept the full model's label for 96.6% of held pairs); a claim decider
 fitted on Check-COVID's own NOTENOUGHINFO claims scored 0.42 (2-epoch model; see
-:func:`decider_examples`); adding a rule-negated copy of each SUPPORT claim as a contradiction pair scored 0.487 (CONTRADICT F1
-0.42 -> 0.47, but NOT ENOUGH INFO 0.44 -> 0.38).
+:func:`decider_examples`); adding a rule-negated copy of each SUPPORT claim as a contradiction
+pair scored 0.487 (CONTRADICT F1 0.42 -> 0.47, but NOT ENOUGH INFO 0.44 -> 0.38).
 Rule-made pairs from finding sentences (:mod:`training.augment`, ``--abstracts FILE --synthetic
 N``; 800 sentences, 2,400 pairs, mostly from the CC0 arXiv abstracts of the LLM-efficiency
 slice) scored 0.480 with verbatim copies as the entailments (on gold rationale sentences,
