@@ -79,7 +79,7 @@ def _coerce(name: str, raw: str, kind: type) -> object:
     except ValueError:
         raise ConfigError(f"SYNTH_{name.upper()}={raw!r} is not a valid {kind.__name__}",
                           f"set it to a {kind.__name__} or unset it") from None
-    if kind in (int, float) and value < 0:  # type: ignore[operator]
+    if kind in (int, float) and value < 0:
         raise ConfigError(f"SYNTH_{name.upper()}={raw!r} must not be negative")
     return value
 
@@ -95,7 +95,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         raw = env.get(f"SYNTH_{f.name.upper()}")
         if raw not in (None, ""):
             kind = Path if f.name == "home" else type(f.default)
-            values[f.name] = _coerce(f.name, raw, kind)  # type: ignore[arg-type]
+            values[f.name] = _coerce(f.name, raw, kind)
     values.update({k: v for k, v in overrides.items() if v is not None})
     settings = Settings(**values)  # type: ignore[arg-type]
     if settings.lexical not in LEXICAL_BACKENDS:

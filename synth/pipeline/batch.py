@@ -29,6 +29,7 @@ from synth.config import Settings
 from synth.errors import InvalidInput, SynthError
 from synth.records.options import RunOptions
 from synth.records.reports import Report
+from synth.search.embed import Embedder
 from synth.store.db import open_store
 
 MEMORY_PER_WORKER = 1.5e9  # bytes: torch, the embedder and the verifier in one process
@@ -85,7 +86,7 @@ def default_workers() -> int:
 
 # ---- worker side (one process per worker; the embedding model loads once per process) ----
 
-_EMBEDDER = None
+_EMBEDDER: Embedder | None = None
 
 
 def _worker_init(threads: int, embed_model: str) -> None:
@@ -108,6 +109,7 @@ def run_item(settings: Settings, batch_id: str, item: Item, out: Path | None,
 
     try:
         with open_store(settings.db_path) as store:
+            assert _EMBEDDER is not None, "the worker initializer makes the embedder"
             report = run_ask(store, settings, _EMBEDDER, item.question, item.options,
                              batch_item=(batch_id, item.line))
             if out is not None:
@@ -120,7 +122,7 @@ def run_item(settings: Settings, batch_id: str, item: Item, out: Path | None,
 
 
 def batch(settings: Settings, path: Path, *, workers: int | None = None,
-          out: Path | None = None, formats: list[str] = ("md", "html", "json"),
+          out: Path | None = None, formats: tuple[str, ...] | list[str] = ("md", "html", "json"),
           progress: Callable[[int, int], None] | None = None) -> list[dict]:
     """Run every unfinished question of the batch file; returns one row per question (those
     finished before included, without rerunning them)."""
@@ -155,8 +157,8 @@ def summary(settings: Settings, batch_id: str, errors: dict[int, str]) -> list[d
                    "report_id": item["report_id"], "version": item["version"],
                    "error": errors.get(item["line"])}
             if item["report_id"]:
-                report = Report.model_validate_json(
-                    store.report_json(item["report_id"], item["version"]))
+                stored = store.report_json(item["report_id"], item["version"])
+                report = Report.model_validate_json(stored or "{}")
                 row.update(score=report.score, claims=len(report.claims),
                            verified=report.results["claims_verified"],
                            answerable=report.answerable)

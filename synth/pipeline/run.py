@@ -41,7 +41,7 @@ from synth.library.ingest import Progress, no_progress
 from synth.llm.client import LLM
 from synth.records.claims import Claim
 from synth.records.options import RunOptions
-from synth.records.reports import Report, ReportClaim, Review, ScreenedPaper, Sentence
+from synth.records.reports import Level, Report, ReportClaim, Review, ScreenedPaper, Sentence
 from synth.records.verdicts import Verdict
 from synth.report.review import consensus, facts, llm_review, panel, quality_tier
 from synth.report.sections import (
@@ -136,7 +136,7 @@ class Reviewed:
     reviews: list[Review]
     score: float
     spread: float
-    dimensions: dict[str, str]
+    dimensions: dict[str, Level]
     answerable: bool
     why: list[str]
 

@@ -129,7 +129,7 @@ class Store:
         with self.write() as db:
             for paper, parsed in items:
                 self._save_paper(db, paper, parsed)
-            db["imported_records"].upsert_all(
+            db.table("imported_records").upsert_all(
                 ({"sha": sha, "paper_id": pid} for sha, pid in imported), pk="sha")
 
     def imported_records(self, shas: list[str]) -> dict[str, str]:
@@ -141,11 +141,11 @@ class Store:
         row = paper.model_dump()
         row.update(authors=json.dumps(paper.authors), categories=json.dumps(paper.categories),
                    record_sha=paper.record_sha(), fulltext_kind=parsed.kind)
-        db["papers"].upsert(row, pk="id")
-        db["texts"].upsert({"paper_id": paper.id, "text": parsed.fulltext,
+        db.table("papers").upsert(row, pk="id")
+        db.table("texts").upsert({"paper_id": paper.id, "text": parsed.fulltext,
                             "sha": sha256_text(parsed.fulltext), "pages": parsed.pages}, pk="paper_id")
         db.execute("DELETE FROM passages WHERE paper_id = ?", [paper.id])
-        db["passages"].insert_all(
+        db.table("passages").insert_all(
             ({**p.model_dump(), "sha": p.sha} for p in parsed.passages), pk="pk")
         db.execute("DELETE FROM parse_problems WHERE paper_id = ?", [paper.id])
         self._add_problems(db, parsed.problems)
@@ -161,7 +161,7 @@ class Store:
         for path in {r["path"] for r in rows if r["path"] and not r["paper_id"]}:
             db.execute("DELETE FROM parse_problems WHERE path = ? AND paper_id IS NULL", [path])
         if rows:
-            db["parse_problems"].insert_all(rows, pk="id")
+            db.table("parse_problems").insert_all(rows, pk="id")
 
     def clear_path_problems(self, path: str) -> None:
         with self.write() as db:
@@ -185,7 +185,7 @@ class Store:
     def save_embeddings(self, model: str, shas: list[str], vectors: np.ndarray) -> None:
         vectors = np.asarray(vectors, dtype=np.float32)
         with self.write() as db:
-            db["embeddings"].upsert_all(
+            db.table("embeddings").upsert_all(
                 ({"sha": s, "model": model, "dim": int(v.shape[0]), "vector": v.tobytes()}
                  for s, v in zip(shas, vectors)), pk=("sha", "model"))
 
@@ -211,7 +211,8 @@ class Store:
         optionally only among the ``allowed`` passage pks."""
         if not match or allowed == set():
             return []
-        where, args = "", [match]
+        where = ""
+        args: list[object] = [match]
         if allowed is not None:
             where = f" AND rowid IN ({','.join('?' * len(allowed))})"
             args += sorted(allowed)
@@ -254,7 +255,7 @@ class Store:
 
     def log_llm_calls(self, rows: list[dict]) -> None:
         with self.write() as db:
-            db["llm_calls"].insert_all(rows, pk="id")
+            db.table("llm_calls").insert_all(rows, pk="id")
 
     def cached_llm_answer(self, key: str) -> tuple[str, bool, int] | None:
         """(answer JSON, valid, attempts it took) of a request answered before, or None."""
@@ -264,7 +265,7 @@ class Store:
 
     def cache_llm_answer(self, key: str, value: str, valid: bool, attempts: int) -> None:
         with self.write() as db:
-            db["llm_cache"].upsert({"key": key, "value": value, "valid": int(valid),
+            db.table("llm_cache").upsert({"key": key, "value": value, "valid": int(valid),
                                     "attempts": attempts, "at": _now()}, pk="key")
 
     def llm_costs(self) -> list[dict]:
@@ -292,7 +293,7 @@ class Store:
 
     def cache_verdict(self, key: str, claim_id: str, scorer: str, verdict_json: str) -> None:
         with self.write() as db:
-            db["verdicts"].upsert({"key": key, "claim_id": claim_id, "scorer": scorer,
+            db.table("verdicts").upsert({"key": key, "claim_id": claim_id, "scorer": scorer,
                                    "verdict": verdict_json, "at": _now()}, pk="key")
 
     def save_report(self, report_id: str, question: str, created: str, score: float,
@@ -306,7 +307,7 @@ class Store:
             row = db.execute("SELECT MAX(version) FROM reports WHERE id = ?",
                              [report_id]).fetchone()
             version = (row[0] or 0) + 1
-            db["reports"].insert({"id": report_id, "version": version, "question": question,
+            db.table("reports").insert({"id": report_id, "version": version, "question": question,
                                   "created": created, "score": score,
                                   "answerable": int(answerable), "claims": claims,
                                   "report": dump(version)},
@@ -330,7 +331,7 @@ class Store:
 
     def add_correction(self, row: dict) -> None:
         with self.write() as db:
-            db["corrections"].insert({**row, "at": _now()}, pk="id")
+            db.table("corrections").insert({**row, "at": _now()}, pk="id")
 
     def corrections(self, report_id: str) -> list[dict]:
         return self._dicts("SELECT claim, claim_id, who, at, label, reason, version "
@@ -402,21 +403,21 @@ class Store:
         present are kept as they are."""
         with self.write() as db:
             paper_ids = [p["id"] for p in rows["papers"]]
-            db["papers"].upsert_all(rows["papers"], pk="id")
-            db["texts"].upsert_all(rows["texts"], pk="paper_id")
+            db.table("papers").upsert_all(rows["papers"], pk="id")
+            db.table("texts").upsert_all(rows["texts"], pk="paper_id")
             for pid in paper_ids:
                 db.execute("DELETE FROM passages WHERE paper_id = ?", [pid])
-            db["passages"].insert_all(rows["passages"], pk="pk")
-            db["extractions"].upsert_all(rows["extractions"], pk="id")
-            db["claims"].upsert_all(rows["claims"], pk="id")
-            db["llm_cache"].upsert_all(rows["llm_cache"], pk="key")
+            db.table("passages").insert_all(rows["passages"], pk="pk")
+            db.table("extractions").upsert_all(rows["extractions"], pk="id")
+            db.table("claims").upsert_all(rows["claims"], pk="id")
+            db.table("llm_cache").upsert_all(rows["llm_cache"], pk="key")
             known = {(r[0], r[1]) for r in db.execute("SELECT key, attempt FROM llm_calls")}
-            db["llm_calls"].insert_all((r for r in rows["llm_calls"]
+            db.table("llm_calls").insert_all((r for r in rows["llm_calls"]
                                         if (r["key"], r["attempt"]) not in known), pk="id")
-            db["reports"].insert_all(rows["reports"], pk=("id", "version"), ignore=True)
+            db.table("reports").insert_all(rows["reports"], pk=("id", "version"), ignore=True)
             seen = {(r[0], r[1], r[2]) for r in db.execute(
                 "SELECT report_id, at, reason FROM corrections")}
-            db["corrections"].insert_all((r for r in rows["corrections"] if (
+            db.table("corrections").insert_all((r for r in rows["corrections"] if (
                 r["report_id"], r["at"], r["reason"]) not in seen), pk="id")
 
     def set_paper_url(self, paper_id: str, url: str) -> None:
@@ -452,8 +453,8 @@ class Store:
                    problems=json.dumps(extraction.problems), at=_now())
         with self.write() as db:
             db.execute("DELETE FROM claims WHERE extraction_id = ?", [extraction.id])
-            db["extractions"].upsert(row, pk="id")
-            db["claims"].insert_all(
+            db.table("extractions").upsert(row, pk="id")
+            db.table("claims").insert_all(
                 ({**c.model_dump(exclude={"numbers"}), "ordinal": i,
                   "numbers": json.dumps([q.model_dump() for q in c.numbers]),
                   "extraction_id": extraction.id} for i, c in enumerate(extraction.claims)),

@@ -12,75 +12,75 @@ migrations = Migrations("synth")
 
 @migrations()
 def m001_library(db: sqlite_utils.Database) -> None:
-    db["papers"].create({
+    db.table("papers").create({
         "id": str, "base_id": str, "version": int, "title": str, "authors": str,
         "abstract": str, "published": str, "updated": str, "categories": str,
         "licence": str, "source": str, "pdf_sha256": str, "url": str,
         "record_sha": str, "fulltext_kind": str,
     }, pk="id")
-    db["papers"].create_index(["base_id"])
-    db["texts"].create({"paper_id": str, "text": str, "sha": str, "pages": int}, pk="paper_id",
+    db.table("papers").create_index(["base_id"])
+    db.table("texts").create({"paper_id": str, "text": str, "sha": str, "pages": int}, pk="paper_id",
                        foreign_keys=[("paper_id", "papers", "id")])
-    db["passages"].create({
+    db.table("passages").create({
         "pk": int, "id": str, "paper_id": str, "ordinal": int, "page": int, "section": str,
         "char_start": int, "char_end": int, "text": str, "sha": str,
     }, pk="pk", foreign_keys=[("paper_id", "papers", "id")])
-    db["passages"].create_index(["id"], unique=True)
-    db["passages"].create_index(["paper_id"])
-    db["passages"].create_index(["sha"])
-    db["passages"].enable_fts(["text"], create_triggers=True, tokenize="porter")
-    db["embeddings"].create({"sha": str, "model": str, "dim": int, "vector": bytes},
+    db.table("passages").create_index(["id"], unique=True)
+    db.table("passages").create_index(["paper_id"])
+    db.table("passages").create_index(["sha"])
+    db.table("passages").enable_fts(["text"], create_triggers=True, tokenize="porter")
+    db.table("embeddings").create({"sha": str, "model": str, "dim": int, "vector": bytes},
                             pk=("sha", "model"))
-    db["parse_problems"].create({
+    db.table("parse_problems").create({
         "id": int, "paper_id": str, "path": str, "kind": str, "page": int, "detail": str,
         "at": str,
     }, pk="id")
-    db["parse_problems"].create_index(["paper_id"])
-    db["parse_problems"].create_index(["path"])
+    db.table("parse_problems").create_index(["paper_id"])
+    db.table("parse_problems").create_index(["path"])
 
 
 @migrations()
 def m002_imported_records(db: sqlite_utils.Database) -> None:
     """sha256 of every snapshot record imported, so a re-import skips it unparsed."""
-    db["imported_records"].create({"sha": str, "paper_id": str}, pk="sha")
+    db.table("imported_records").create({"sha": str, "paper_id": str}, pk="sha")
 
 
 @migrations()
 def m003_llm_calls(db: sqlite_utils.Database) -> None:
-    db["llm_calls"].create({
+    db.table("llm_calls").create({
         "id": int, "at": str, "key": str, "attempt": int, "template": str,
         "template_hash": str, "prompt_sha": str, "prompt": str, "model": str, "base_url": str,
         "mode": str, "response": str, "error": str, "tokens_in": int, "tokens_out": int,
         "seconds": float, "cost": float,
     }, pk="id")
-    db["llm_calls"].create_index(["key"])
-    db["llm_cache"].create({"key": str, "value": str, "valid": int, "attempts": int,
+    db.table("llm_calls").create_index(["key"])
+    db.table("llm_cache").create({"key": str, "value": str, "valid": int, "attempts": int,
                             "at": str}, pk="key")
 
 
 @migrations()
 def m004_claims(db: sqlite_utils.Database) -> None:
-    db["extractions"].create({
+    db.table("extractions").create({
         "id": str, "paper_id": str, "question": str, "extractor": str, "model": str,
         "template_hash": str, "stats": str, "problems": str, "at": str,
     }, pk="id", foreign_keys=[("paper_id", "papers", "id")])
-    db["extractions"].create_index(["paper_id"])
-    db["claims"].create({
+    db.table("extractions").create_index(["paper_id"])
+    db.table("claims").create({
         "id": str, "extraction_id": str, "ordinal": int, "paper_id": str, "passage_id": str,
         "page": int, "char_start": int, "char_end": int, "quote": str, "text": str,
         "claim_type": str, "numbers": str, "extractor": str, "model": str,
         "template_hash": str, "llm_call": str,
     }, pk="id", foreign_keys=[("extraction_id", "extractions", "id"),
                               ("paper_id", "papers", "id")])
-    db["claims"].create_index(["extraction_id"])
-    db["claims"].create_index(["paper_id"])
+    db.table("claims").create_index(["extraction_id"])
+    db.table("claims").create_index(["paper_id"])
 
 
 @migrations()
 def m005_reports(db: sqlite_utils.Database) -> None:
-    db["verdicts"].create({"key": str, "claim_id": str, "scorer": str, "verdict": str,
+    db.table("verdicts").create({"key": str, "claim_id": str, "scorer": str, "verdict": str,
                            "at": str}, pk="key")
-    db["reports"].create({"id": str, "version": int, "question": str, "created": str,
+    db.table("reports").create({"id": str, "version": int, "question": str, "created": str,
                           "score": float, "answerable": int, "claims": int, "report": str},
                          pk=("id", "version"))
 
@@ -88,12 +88,12 @@ def m005_reports(db: sqlite_utils.Database) -> None:
 @migrations()
 def m006_records(db: sqlite_utils.Database) -> None:
     """Corrections (append-only) and batch progress."""
-    db["corrections"].create({
+    db.table("corrections").create({
         "id": int, "report_id": str, "version": int, "claim": int, "claim_id": str,
         "who": str, "at": str, "label": str, "reason": str,
     }, pk="id")
-    db["corrections"].create_index(["report_id"])
-    db["batch_items"].create({
+    db.table("corrections").create_index(["report_id"])
+    db.table("batch_items").create({
         "batch_id": str, "line": int, "question": str, "options": str, "report_id": str,
         "version": int, "at": str,
     }, pk=("batch_id", "line"))
