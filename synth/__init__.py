@@ -1,7 +1,9 @@
 """synth: automated literature synthesis with claim verification.
 
-Stages, one module each: sources (arxiv_source, snapshot, ingest) -> parse/chunk -> store ->
-embed/search. Records live in :mod:`synth.records.papers`; all SQL lives in :mod:`synth.store.db`.
+The pipeline, one package per stage (docs/architecture.md maps them): library (sources and
+ingest) -> parsing -> search -> claims -> verification -> report -> cards, run in one straight
+line by pipeline; records holds the typed records they pass, store all SQL, llm the one LLM
+seam, and cli the thin command line.
 """
 
-__version__ = "0.2.0"
+__version__ = "0.2.1"
