@@ -82,7 +82,7 @@ class ParsedText(BaseModel):
 
 
 class Hit(BaseModel):
-    """One search result. ``--json`` output is a list of these (documented in the README)."""
+    """One search result. ``--json`` output is a list of these (docs/formats.md)."""
 
     paper_id: str
     version: int | None

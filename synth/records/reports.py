@@ -4,7 +4,7 @@ These are the typed records of the last stages of the pipeline (they build on th
 :class:`~synth.records.verdicts.Verdict` of verification, so they live beside it rather than in
 :mod:`synth.records.papers`). ``Report.model_dump_json()`` is the JSON format; its top-level
 ``claims`` list carries, for each claim, at least ``text``, ``quote``, ``paper_id``, ``page``,
-``char_start``, ``char_end``, ``label`` and ``confidence`` (README, "Report JSON").
+``char_start``, ``char_end``, ``label`` and ``confidence`` (docs/formats.md).
 """
 
 from __future__ import annotations

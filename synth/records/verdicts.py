@@ -20,7 +20,7 @@ MIN_SIMILARITY = 0.25
 # cross-encoder otherwise finds support or contradiction in sentences on the same topic that
 # say something else. Chosen on Check-COVID (the decider's out-of-fold macro-F1 over 0 to 0.5
 # peaks here: 0.445 without the gate, 0.464 with it); on SciFact train it lifts the default
-# from 0.499 to 0.524 (README, Verification).
+# from 0.499 to 0.524 (training/README.md).
 MIN_COVERAGE = 0.3
 
 class Evidence(BaseModel):

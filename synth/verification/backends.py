@@ -6,7 +6,7 @@ Backends, chosen by name with :func:`load_scorer` (setting ``verify_model``):
 * ``synth-xenc`` (default): the shipped MiniLM fine-tuned as a 3-way NLI cross-encoder
   (:mod:`synth.verification.xenc`), with a claim-level decider fitted and calibrated on held-out claims.
   Trained on Check-COVID train (MIT) only, by ``python -m training.verifier``; its figures
-  on SciFact are in the README. Licence-clean and offline.
+  on SciFact are in training/README.md. Licence-clean and offline.
 * ``synth-head``: the earlier default, a logistic head (``synth/data/verifier_head.json``) over
   MiniLM embedding features of the pair and lexical cues (:mod:`synth.verification.head`). Weaker; kept as
   the fast baseline row of ``bench/verify_backends.py``.

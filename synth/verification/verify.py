@@ -33,7 +33,7 @@ TOP_PAPERS = 3
 PASSAGES_PER_PAPER = 3
 # Sentences scored per paper, those sharing most words with the claim. On SciFact train this
 # keeps a gold rationale sentence for 92% of gold abstracts (all sentences: 96%) and costs
-# 0.005 macro-F1, for 28% fewer pairs to score (README, Verification).
+# 0.005 macro-F1, for 28% fewer pairs to score (training/README.md).
 SENTENCES_PER_PAPER = 6
 MAX_CLAIM_CHARS = 1000
 

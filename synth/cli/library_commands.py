@@ -1,0 +1,298 @@
+"""Commands on the library and its papers: ingest, search, library, extract, digest, verify,
+eval and calls. Each parses options, opens the library, calls one library function, prints.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from synth.cli.app import _formats, _store, cli, progress_bars
+from synth.config import Settings
+from synth.report.render import where
+from synth.store.db import Store
+
+
+@cli.command()
+@click.argument("sources", nargs=-1)
+@click.option("--query", help="Also search arXiv for this text and ingest the results.")
+@click.option("--max", "max_results", type=click.IntRange(1, 2000), default=10, show_default=True,
+              help="How many arXiv search results to ingest with --query.")
+@click.option("--no-pdf", is_flag=True, help="arXiv papers: store metadata only, skip the PDF.")
+@click.option("--no-embed", is_flag=True, help="Do not compute embeddings now (search will).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
+@click.pass_obj
+def ingest(settings: Settings, sources: tuple[str, ...], query: str | None, max_results: int,
+           no_pdf: bool, no_embed: bool, quiet: bool) -> None:
+    """Add papers: arXiv ids, snapshot JSON Lines files, PDF files or folders of PDFs.
+
+    \b
+    synth ingest 2106.09685v2 1910.01108
+    synth ingest --query "small language models for text classification" --max 20
+    synth ingest arxiv-metadata-oai-snapshot.json
+    synth ingest papers/            # every PDF below the folder
+    """
+    from synth.library.ingest import ingest as run_ingest
+    from synth.search.embed import embed_missing, load_embedder
+
+    if not sources and not query:
+        raise click.UsageError("give at least one source or --query")
+    with _store(settings) as store, progress_bars(quiet) as bars:
+        report = run_ingest(store, settings, list(sources), query=query,
+                            max_results=max_results, with_pdf=not no_pdf, progress=bars)
+        if not no_embed and report.added:
+            report.embedded = embed_missing(store, load_embedder(settings.embed_model),
+                                            lambda d, t: bars("embeddings", d, t))
+    click.echo(f"added {len(report.added)}, unchanged {len(report.unchanged)}, "
+               f"failed {len(report.failed)}, parse problems {len(report.problems)}, "
+               f"embedded {report.embedded}")
+    for line in report.failed:
+        click.echo(f"  failed: {line}", err=True)
+    for p in report.problems:
+        if p.paper_id:  # problems of failed items were already listed with them
+            click.echo(f"  problem: {p.paper_id} page {p.page or '-'}: {p.kind}: {p.detail}",
+                       err=True)
+    if report.failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("query", required=False)
+@click.option("--top", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--queries", "queries_file", type=click.File("r"),
+              help="One query per line; JSON Lines out, one model load for all.")
+@click.option("--mode", type=click.Choice(["hybrid", "lexical", "dense"]), default="hybrid",
+              show_default=True, help="Fused ranking, or one of its two halves.")
+@click.option("--json", "as_json", is_flag=True, help="A JSON array of hits (docs/formats.md).")
+@click.pass_obj
+def search(settings: Settings, query: str | None, top: int, queries_file, mode: str,
+           as_json: bool) -> None:
+    """Find the passages that best match QUERY (BM25 and embeddings, fused)."""
+    from synth.search.embed import load_embedder
+    from synth.search.hybrid import Searcher
+
+    if bool(query) == bool(queries_file):
+        raise click.UsageError("give either QUERY or --queries FILE")
+    with _store(settings) as store:
+        searcher = Searcher(store, load_embedder(settings.embed_model), settings.lexical)
+        if queries_file:
+            for line in queries_file:
+                if line.strip():
+                    hits = searcher.search(line.strip(), top, mode)
+                    click.echo(json.dumps({"query": line.strip(),
+                                           "hits": [h.model_dump() for h in hits]}))
+            return
+        hits = searcher.search(query, top, mode)
+    if as_json:
+        click.echo(json.dumps([h.model_dump() for h in hits], indent=2))
+        return
+    for i, h in enumerate(hits, start=1):
+        click.echo(f"{i:>2}. [{h.paper_id}] {h.title[:90]}  ({where(h.page)}, "
+                   f"chars {h.char_start}-{h.char_end}, score {h.score:.4f})")
+        click.echo(f"    {' '.join(h.text.split())[:300]}")
+
+
+
+@cli.command()
+@click.argument("paper_id")
+@click.option("--format", "formats", default="md", show_default=True,
+              help="Comma-separated: md, html, json.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Write the card files here instead of printing the first format.")
+@click.option("--llm", "use_llm", is_flag=True, help="Have the configured LLM write the text "
+              "sections (every item's quote checked).")
+@click.pass_obj
+def digest(settings: Settings, paper_id: str, formats: str, out: Path | None,
+           use_llm: bool) -> None:
+    """A card of what PAPER_ID found (TLDR, problem, contributions, findings with numbers,
+    results, limitations, entities, reproducibility), every line with its quote and span."""
+    from synth.cards.card import card
+    from synth.report.render import card_name, render_card, write_text
+
+    kinds = _formats(formats)
+    with _store(settings) as store:
+        llm = None
+        if use_llm:
+            from synth.llm.client import LLM
+
+            llm = LLM(settings, store=store)
+        c = card(store, settings, paper_id, llm=llm)
+    if out is None:
+        click.echo(render_card(c, kinds[0]), nl=False)
+        return
+    for fmt in kinds:
+        click.echo(f"wrote {write_text(out / card_name(c.paper_id, fmt), render_card(c, fmt))}")
+
+
+
+@cli.command()
+@click.argument("claim", required=False)
+@click.option("--claims", "claims_file", type=click.File("r"),
+              help="One claim per line; JSON Lines out, models loaded once.")
+@click.option("--papers", help="Comma-separated paper ids: look for evidence only in these.")
+@click.option("--json", "as_json", is_flag=True, help="The verdict as JSON.")
+@click.pass_obj
+def verify(settings: Settings, claim: str | None, claims_file, papers: str | None,
+           as_json: bool) -> None:
+    """Check CLAIM against the library: supported, contradicted or insufficient, with evidence."""
+    from synth.verification.verify import verify_claim
+
+    if (claim is None) == (claims_file is None):
+        raise click.UsageError("give either CLAIM or --claims FILE")
+    paper_ids = [p.strip() for p in papers.split(",") if p.strip()] if papers else None
+    with _store(settings) as store:
+        searcher_for, scorer = _verifier(settings, store)
+        searcher = searcher_for()
+        if claims_file:
+            for line in (line.strip() for line in claims_file):
+                if line:
+                    click.echo(verify_claim(line, searcher, scorer, paper_ids=paper_ids)
+                               .model_dump_json())
+            return
+        verdict = verify_claim(claim, searcher, scorer, paper_ids=paper_ids)
+    if as_json:
+        click.echo(verdict.model_dump_json(indent=2))
+        return
+    click.echo(f"{verdict.label} (confidence {verdict.confidence:.2f}, scorer {verdict.scorer})")
+    for e in verdict.evidence:
+        click.echo(f"  {e.verdict:<12} [{e.paper_id}] {where(e.page)}, chars {e.char_start}-{e.char_end}"
+                   f"  entail {e.entailment:.2f} contradict {e.contradiction:.2f}")
+        click.echo(f"    \"{e.quote}\"")
+
+
+def _verifier(settings: Settings, store: Store):
+    """(a function making the searcher, the scorer), sharing one embedding model."""
+    from synth.search.embed import CachedEmbedder, load_embedder
+    from synth.search.hybrid import Searcher
+    from synth.verification.backends import load_scorer
+
+    embedder = CachedEmbedder(store, load_embedder(settings.embed_model))
+    scorer = load_scorer(settings.verify_model, embedder, settings, store=store)
+    return (lambda: Searcher(store, embedder, settings.lexical)), scorer
+
+
+@cli.command()
+@click.argument("paper_id")
+@click.option("--question", help="Keep only claims that bear on this question.")
+@click.option("--extractor", type=click.Choice(["auto", "offline", "llm"]), default="auto",
+              show_default=True, help="auto: the LLM when one is configured, else offline.")
+@click.option("--max-claims", type=click.IntRange(1, 500), default=20, show_default=True)
+@click.option("--max-passages", type=click.IntRange(1, 1000),
+              help="llm extractor: how many passages to send (default 6, the best first).")
+@click.option("--json", "as_json", is_flag=True, help="The extraction as JSON (docs/formats.md).")
+@click.pass_obj
+def extract(settings: Settings, paper_id: str, question: str | None, extractor: str,
+            max_claims: int, max_passages: int | None, as_json: bool) -> None:
+    """Extract the claims of PAPER_ID, each with its verbatim quote, page and character span.
+
+    PAPER_ID is a library id; an arXiv id not yet in the library is fetched first."""
+    from synth.claims.extract import extract as run_extract
+
+    with _store(settings) as store:
+        result = run_extract(store, settings, paper_id, question, extractor=extractor,  # type: ignore[arg-type]
+                             max_claims=max_claims, max_passages=max_passages)
+    if as_json:
+        click.echo(result.model_dump_json(indent=2))
+    else:
+        _print_extraction(result)
+    for line in result.problems:
+        click.echo(f"  failed: {line}", err=True)
+    if result.problems:
+        sys.exit(1)
+
+
+def _print_extraction(result) -> None:
+    st = result.stats
+    by = f"{result.extractor}" + (f", {result.model}" if result.model else "")
+    click.echo(f"{len(result.claims)} claims from {result.paper_id} ({by}; {st.passages} "
+               f"passages, {st.sentences or '-'} sentences read)")
+    if result.extractor == "llm":
+        cost = "unknown" if st.cost is None else f"${st.cost:.4f}"
+        click.echo(f"  quotes: {st.passed_first_try} passed first try, {st.passed_after_retry} "
+                   f"after re-asking, dropped {st.dropped_quote} not in text, "
+                   f"{st.dropped_number} with invented numbers, {st.dropped_instruction} "
+                   f"instruction-like; {st.llm_calls} calls ({st.cached_calls} cached), "
+                   f"{st.tokens_in}+{st.tokens_out} tokens, {st.seconds:.1f} s, cost {cost}")
+    if not result.claims:
+        click.echo("  no claim-bearing sentence" + (" bears on the question" if result.question
+                                                     else " found"))
+    for n, c in enumerate(result.claims, start=1):
+        click.echo(f"{n:>2}. [{c.claim_type}] {c.text}")
+        click.echo(f"    {c.paper_id}, {where(c.page)}, chars {c.char_start}-{c.char_end}"
+                   + (f"; numbers: {', '.join(q.text for q in c.numbers)}" if c.numbers else ""))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def calls(settings: Settings, as_json: bool) -> None:
+    """LLM calls logged in the library: count, tokens, seconds and estimated cost by model and
+    prompt template (prices: synth/data/prices.json, overridden by $SYNTH_HOME/prices.json)."""
+    with _store(settings) as store:
+        rows = store.llm_costs()
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("no LLM calls logged")
+    for r in rows:
+        cost = "unknown" if r["cost"] is None else f"${r['cost']:.4f}"
+        click.echo(f"{r['model']:<28} {r['template']:<22} {r['calls']:>5} calls "
+                   f"{r['tokens_in']:>9} in {r['tokens_out']:>8} out {r['seconds']:>8.1f} s  "
+                   f"{cost:>10}  {r['errors']} errors")
+
+
+@cli.group(name="eval")
+def eval_group() -> None:
+    """Measure synth on public benchmarks."""
+
+
+@eval_group.command(name="scifact")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--claims", "claims_name", default="claims_train.jsonl", show_default=True,
+              help="Labelled claims file inside FOLDER (or a path).")
+@click.option("--limit", type=click.IntRange(1), help="Only the first N claims.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def eval_scifact_cmd(settings: Settings, folder: Path, claims_name: str, limit: int | None,
+                     as_json: bool) -> None:
+    """Verify SciFact-format claims against FOLDER/corpus.jsonl by open retrieval and print
+    claim-level macro-F1, abstract-level label F1, recall, calibration error and speed.
+    Use a separate --home: the corpus is imported into the library."""
+    from synth.verification.evaluate import eval_scifact
+
+    claims = Path(claims_name) if Path(claims_name).is_file() else folder / claims_name
+    with _store(settings) as store, progress_bars(False) as bars:
+        searcher_for, scorer = _verifier(settings, store)
+        report = eval_scifact(store, searcher_for, scorer, folder / "corpus.jsonl", claims,
+                              limit=limit, progress=lambda d, t: bars("claims", d, t))
+    if as_json:
+        click.echo(report.model_dump_json(indent=2))
+        return
+    for key, value in report.model_dump().items():
+        click.echo(f"{key:<24}{value}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def library(settings: Settings, as_json: bool) -> None:
+    """What the library holds: counts by source, and every parse problem."""
+    with _store(settings) as store:
+        counts, by_source, problems = store.counts(), store.counts_by_source(), store.problems()
+    if as_json:
+        click.echo(json.dumps({"path": str(settings.db_path), **counts, "by_source": by_source,
+                               "problems": [p.model_dump() for p in problems]}, indent=2))
+        return
+    click.echo(f"library: {settings.db_path}")
+    for key, value in counts.items():
+        click.echo(f"  {key:<22}{value}")
+    for source, n in sorted(by_source.items()):
+        click.echo(f"  from {source:<17}{n}")
+    for p in problems:
+        click.echo(f"  problem: {p.paper_id or p.path} page {p.page or '-'}: {p.kind}: {p.detail}")
+
+
