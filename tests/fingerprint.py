@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 VOLATILE = {"created", "seconds", "synth"}  # run time, stage timings, synth's version
@@ -37,9 +38,10 @@ def fingerprint(value: object) -> object:
 
 
 def markdown_print(text: str) -> list[str]:
-    """The Markdown report's lines, less the line with the run's date and the stage timings."""
-    return [text_print(line) for line in text.splitlines()
-            if not line.startswith(("*Report ", "- Stage seconds:"))]
+    """The Markdown report's lines, less the line with the run's date and the stage timings,
+    and with synth's version number in the manifest line left out."""
+    return [text_print(re.sub(r"^- synth \d+\.\d+\.\d+;", "- synth VERSION;", line))
+            for line in text.splitlines() if not line.startswith(("*Report ", "- Stage seconds:"))]
 
 
 def folder_print(out: Path) -> dict[str, object]:
