@@ -269,7 +269,8 @@ def refit_decider(folder: Path, out: Path) -> dict:
     from synth.verification.xenc import read_adapters
 
     tensors, meta = read_adapters(out)
-    meta = {k: v for k, v in meta.items() if k not in ("decider", "held_report")}
+    # the recorded accuracy belongs to the old decider: measure again (training/evaluation.py)
+    meta = {k: v for k, v in meta.items() if k not in ("decider", "held_report", "evaluation")}
     claims, _ = load_check_covid(folder)
     _, held = split_by_abstract(claims)
     meta["decider_refitted"] = date.today().isoformat()
