@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,6 +15,9 @@ from synth.cli.app import _formats, _store, cli, progress_bars
 from synth.config import Settings
 from synth.records.options import RunOptions
 from synth.report.render import where
+
+if TYPE_CHECKING:
+    from synth.pipeline.publish import Published
 
 
 @cli.command()
@@ -63,7 +67,7 @@ def ask(settings: Settings, question: str, max_papers: int, source: str, out: Pa
     click.echo(f"report {report.id} version {report.version}")
 
 
-def _echo_published(done, out: Path) -> None:
+def _echo_published(done: Published, out: Path) -> None:
     for path in done.files:
         click.echo(f"wrote {path}")
     if done.cards:

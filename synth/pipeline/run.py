@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 from synth import __version__
+from synth.claims.extract import extract
 from synth.config import Settings
 from synth.errors import BudgetExceeded, InvalidQuestion, LLMError, LLMUnavailable
 from synth.library.ingest import Progress, no_progress
@@ -158,7 +159,6 @@ def screen_stage(tools: Tools, candidates: list[PaperEvidence],
 def extract_stage(tools: Tools, question: str, papers: list[ScreenedPaper]) -> Stage[Extracted]:
     """Claims of each kept paper: by the LLM while it answers, offline from the paper on which
     it stopped."""
-    from synth.claims.extract import extract
 
     def run() -> tuple[Extracted, list[str]]:
         kept = [p for p in papers if p.kept]
