@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import math
 import resource
+import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Self
+
+# The checkout's root, so a benchmark run as `python bench/NAME.py` can import training/ too.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 OUT = Path(__file__).resolve().parent / "out"
