@@ -70,3 +70,13 @@ def home_with_pdfs() -> None:
     result = run("ingest", "-q", str(PDFS / "1111.2011v2.pdf"),
                  str(PDFS / "acl-N18-3011_arXiv-1805.02262.pdf"))
     assert result.exit_code == 0, result.output
+
+
+def test_a_malformed_batch_line_is_a_user_input_error_naming_the_line(tmp_path) -> None:
+    batch = tmp_path / "questions.jsonl"
+    batch.write_text('Does LoRA match full fine-tuning?\n{"question": "Why?", "max_papers": 0}\n')
+    result = run("batch", str(batch))
+    assert result.exit_code == 9 and result.output.count("\n") == 1
+    assert result.output.startswith(f"error: {batch}:2: max_papers:")
+    unknown = run("regenerate", "abc", "--from-stage", "render")
+    assert unknown.exit_code == 9 and "no report 'abc'" in unknown.output

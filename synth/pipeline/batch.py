@@ -48,7 +48,7 @@ def read_batch(path: Path) -> tuple[str, list[Item]]:
         raw = path.read_bytes()
     except OSError as err:
         raise InvalidInput(f"cannot read batch file {path}: {err.strerror}",
-                         "give a file with one question per line") from err
+                           "give a file with one question per line") from err
     items = []
     for n, line in enumerate(raw.decode("utf-8", errors="replace").splitlines(), start=1):
         text = line.strip()
@@ -60,7 +60,7 @@ def read_batch(path: Path) -> tuple[str, list[Item]]:
                 question = str(record.pop("question"))
             except (ValueError, KeyError, AttributeError) as err:
                 raise InvalidInput(f"{path}:{n}: not a JSON object with a question ({err})",
-                                 'write {"question": "...", "max_papers": 5}') from err
+                                   'write {"question": "...", "max_papers": 5}') from err
             chosen = {k: record[k] for k in ("max_papers", "source") if k in record}
         else:
             question, chosen = text, {}
@@ -109,7 +109,8 @@ def run_item(settings: Settings, batch_id: str, item: Item, out: Path | None,
 
     try:
         with open_store(settings.db_path) as store:
-            assert _EMBEDDER is not None, "the worker initializer makes the embedder"
+            if _EMBEDDER is None:
+                raise RuntimeError("the batch worker was started without its initializer")
             report = run_ask(store, settings, _EMBEDDER, item.question, item.options,
                              batch_item=(batch_id, item.line))
             if out is not None:

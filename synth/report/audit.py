@@ -154,7 +154,7 @@ def audit(store: Store, pdf_dir: Path, report_id: str, claim: int | None = None,
     report = load_report(store, report_id, version)
     if claim is not None and not 1 <= claim <= len(report.claims):
         raise InvalidInput(f"report {report.id} has no claim {claim}",
-                         f"claims are numbered 1 to {len(report.claims)}")
+                           f"claims are numbered 1 to {len(report.claims)}")
     numbers = [claim] if claim is not None else range(1, len(report.claims) + 1)
     claims = [audit_claim(store, pdf_dir, report, n) for n in numbers]
     return AuditResult(report_id=report.id, version=report.version, claims=claims,

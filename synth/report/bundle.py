@@ -60,7 +60,7 @@ def import_bundle(store: Store, pdf_dir: Path, path: Path) -> tuple[str, dict[st
             raise ValueError(f"format {bundle.get('format')!r}")
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise InvalidInput(f"{path} is not a synth bundle ({err})",
-                         "give a file written by `synth export`") from err
+                           "give a file written by `synth export`") from err
     shas = {p["id"]: p["pdf_sha256"] for p in rows["papers"]}
     files = {}
     for paper_id, encoded in pdfs.items():

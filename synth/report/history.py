@@ -29,7 +29,7 @@ def load_report(store: Store, report_id: str, version: int | None = None) -> Rep
     data = store.report_json(full, version) if full else None
     if data is None:
         raise InvalidInput(f"no report {report_id!r}" + (f" version {version}" if version else ""),
-                         "see `synth reports` for the ids")
+                           "see `synth reports` for the ids")
     report = Report.model_validate_json(data)
     return report.model_copy(update={"corrections": store.corrections(report.id)})
 
@@ -40,7 +40,7 @@ def correct(store: Store, report_id: str, claim: int, reason: str,
     report = load_report(store, report_id)
     if not 1 <= claim <= len(report.claims):
         raise InvalidInput(f"report {report.id} has no claim {claim}",
-                         f"claims are numbered 1 to {len(report.claims)}")
+                           f"claims are numbered 1 to {len(report.claims)}")
     if not reason.strip():
         raise InvalidInput("a correction needs a reason", "give --reason TEXT")
     if label is not None and label not in LABELS:
