@@ -14,19 +14,17 @@ figures belong to the old weights), so reports say no figure is measured until t
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from synth.verification.xenc import XENC_PATH, read_adapters
+from training.verifier import write_weights
 
 
 def record(path: Path, evaluation: dict) -> dict:
     """Rewrite ``path`` with the same tensors and ``evaluation`` added to its metadata."""
-    from safetensors.torch import save_file
-
     tensors, meta = read_adapters(path)
     meta["evaluation"] = evaluation
-    save_file(tensors, str(path), metadata={"synth": json.dumps(meta)})
+    write_weights(path, tensors, meta)
     return meta
 
 
