@@ -2,7 +2,7 @@
 
 The LLM sees up to :data:`MAX_PASSAGES` passages (the first two, which hold the abstract and
 introduction, then those the offline claim scores rank highest) through
-``templates/digest.j2`` and fills :class:`LLMCard`: TLDR, problem, contributions, findings and
+``synth/templates/digest.j2`` and fills :class:`LLMCard`: TLDR, problem, contributions, findings and
 limitations, each item with its text and a quote. The response model checks every quote
 against the passages (instructor's validation context; a failing answer goes back to the
 model with the errors); after the re-asks, items whose quote occurs are kept and the rest are

@@ -4,7 +4,7 @@ Which passages: the ``max_passages`` (default :data:`MAX_PASSAGES`) that the off
 rank highest (:func:`synth.claims.sentences.sentences`), in reading order; when no sentence scores
 (a passage in a script the cue patterns do not read, say), the first passages.
 
-Each passage goes through ``templates/extract_claims.j2`` with the passage (and question)
+Each passage goes through ``synth/templates/extract_claims.j2`` with the passage (and question)
 inside data tags. The response model :class:`ProposedClaims` checks every quote against the
 passage (instructor's validation context): a quote that does not occur goes back to the LLM
 with the error, up to the LLM's retries. After that the answer is salvaged: claims whose

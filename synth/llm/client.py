@@ -2,7 +2,7 @@
 
 Settings (``SYNTH_LLM_*``): base URL, model, API key, instructor mode and timeout. With no
 base URL there is no LLM, and every stage uses its offline default. Prompts are Jinja
-templates in ``templates/`` (rendered with ``StrictUndefined``); text taken from papers is
+templates in ``synth/templates/`` (:mod:`synth.llm.prompts`, ``StrictUndefined``); text taken from papers is
 passed as template variables and rendered inside marked blocks that the system prompt
 declares to be data, never instructions (:func:`as_data` keeps it from closing them).
 

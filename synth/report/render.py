@@ -1,7 +1,7 @@
 """Rendering a :class:`~synth.records.reports.Report` (and a digest card) to Markdown, HTML or JSON.
 
-Markdown and HTML come from the Jinja templates ``templates/report.md.j2`` and
-``templates/report.html.j2``. Untrusted text (titles, authors, abstracts, quotes, claims) is
+Markdown and HTML come from the Jinja templates ``synth/templates/report.md.j2`` and
+``synth/templates/report.html.j2``. Untrusted text (titles, authors, abstracts, quotes, claims) is
 escaped: HTML by Jinja's autoescape, Markdown by the ``md`` filter (HTML special characters
 become entities, so a title holding ``<script>`` is shown, never run; table pipes and line
 breaks are neutralised). JSON is the report record itself.

@@ -1,6 +1,6 @@
 """The reviewer panel: independent reviewers score a report draft from its stored facts.
 
-With an LLM configured, an LLM reviewer (:func:`llm_review`, ``templates/review.j2``) joins
+With an LLM configured, an LLM reviewer (:func:`llm_review`, ``synth/templates/review.j2``) joins
 the three rule-based ones; it reads the same facts and the claims, and the same ceiling is
 applied to its score in code.
 

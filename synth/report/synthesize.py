@@ -5,7 +5,7 @@ one sentence per verified claim, most confident first, each citing its claim as 
 saying whether another kept paper corroborates or contests it. No sentence states a fact
 about the literature without citing the claim it comes from.
 
-With an LLM (:func:`llm_abstract`, prompt ``templates/synthesize.j2``) the sentences are
+With an LLM (:func:`llm_abstract`, prompt ``synth/templates/synthesize.j2``) the sentences are
 generated from the numbered verified claims and then checked in code by the response model:
 every cited number must be a verified claim, and a sentence that cites nothing must not state
 a finding (:func:`states_a_finding`: a number, or claim cues without a negation). A

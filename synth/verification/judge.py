@@ -5,7 +5,7 @@ the configured LLM (:mod:`synth.llm.client`) judges the ``TOP`` pairs that the d
 decisive (highest entailment or contradiction), and its answer replaces their scores: the
 chosen label gets the model's stated confidence, the other two share the rest. Thresholds
 (0.5) decide, since the default's fitted claim classifier was fitted on the default's scores,
-not on these. The prompt is ``templates/verify_judge.j2``; paper text reaches it only inside
+not on these. The prompt is ``synth/templates/verify_judge.j2``; paper text reaches it only inside
 marked data blocks, with angle brackets replaced so it cannot close them.
 """
 
