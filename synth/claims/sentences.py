@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from synth.claims.cues import SKIP_SECTIONS, claim_cues
 from synth.config import Settings
-from synth.errors import ParseError, UnknownPaper
+from synth.errors import ParseError, UnknownPaper, shown
 from synth.library.arxiv_ids import STOPWORDS, canonical_id, looks_like_arxiv_id
 from synth.parsing.chunk import paragraph_blocks, sentence_spans
 from synth.records.papers import Paper, Passage
@@ -103,7 +103,7 @@ def resolve_paper(store: Store, settings: Settings, paper_id: str, fetch: bool =
                 raise UnknownPaper(f"could not add {paper_id}: {report.failed[0]}")
             paper = store.get_paper(paper_id) or store.latest_version(paper_id)
     if paper is None:
-        raise UnknownPaper(f"{paper_id} is not in the library",
+        raise UnknownPaper(f"{shown(paper_id)} is not in the library",
                            "add it with `synth ingest`, or check `synth search` for its id")
     return paper
 

@@ -18,14 +18,33 @@ from synth.config import Settings, load_settings
 from synth.errors import SynthError
 from synth.store.db import Store, open_store
 
+BUG_EXIT = 70  # EX_SOFTWARE: synth itself failed
+MAX_MESSAGE = 500  # characters of an error's message on its line (its hint follows in full)
+
 
 class SynthGroup(click.Group):
+    """Every failure a user can meet ends as one ``error: ...`` line and a non-zero exit: a
+    :class:`SynthError` with its own exit code, anything else (a bug) with :data:`BUG_EXIT`
+    and its traceback only under ``--verbose``."""
+
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except SynthError as err:
-            click.echo(f"error: {err}", err=True)
+            message = err.message if len(err.message) <= MAX_MESSAGE else \
+                err.message[:MAX_MESSAGE] + "…"
+            click.echo(f"error: {message}" + (f" ({err.hint})" if err.hint else ""), err=True)
             ctx.exit(err.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as err:  # noqa: BLE001 - the last line of defence: one line, no traceback
+            if logging.getLogger().isEnabledFor(logging.INFO):
+                logging.getLogger("synth").exception("internal error")
+            detail = " ".join(str(err).split())[:200]
+            click.echo(f"error: synth failed unexpectedly ({type(err).__name__}: {detail}); "
+                       "this is a bug in synth: please report it with the command you ran "
+                       "(add -v for the traceback)", err=True)
+            ctx.exit(BUG_EXIT)
 
 
 class Bars:

@@ -12,6 +12,7 @@ import click
 
 from synth.cli.app import _formats, _store, cli, progress_bars
 from synth.config import Settings
+from synth.errors import InvalidInput
 from synth.report.render import where
 from synth.store.db import Store
 
@@ -36,15 +37,15 @@ def ingest(settings: Settings, sources: tuple[str, ...], query: str | None, max_
     synth ingest papers/            # every PDF below the folder
     """
     from synth.library.ingest import ingest as run_ingest
-    from synth.search.embed import embed_missing, load_embedder
+    from synth.search.embed import LazyEmbedder, embed_missing
 
     if not sources and not query:
         raise click.UsageError("give at least one source or --query")
     with _store(settings) as store, progress_bars(quiet) as bars:
         report = run_ingest(store, settings, list(sources), query=query,
                             max_results=max_results, with_pdf=not no_pdf, progress=bars)
-        if not no_embed and report.added:
-            report.embedded = embed_missing(store, load_embedder(settings.embed_model),
+        if not no_embed:  # also what an earlier, interrupted ingest left unembedded
+            report.embedded = embed_missing(store, LazyEmbedder(settings.embed_model),
                                             lambda d, t: bars("embeddings", d, t))
     click.echo(f"added {len(report.added)}, unchanged {len(report.unchanged)}, "
                f"failed {len(report.failed)}, parse problems {len(report.problems)}, "
@@ -137,7 +138,10 @@ def digest(settings: Settings, paper_id: str, formats: str, out: Path | None,
 @click.pass_obj
 def verify(settings: Settings, claim: str | None, claims_file, papers: str | None,
            as_json: bool) -> None:
-    """Check CLAIM against the library: supported, contradicted or insufficient, with evidence."""
+    """Check CLAIM against the library: supported, contradicted or insufficient, with evidence.
+
+    With --claims, a line that is not a checkable claim (empty, too long) is reported on
+    stderr with its line number and the others go on; the exit is then non-zero."""
     from synth.verification.verify import verify_claim
 
     if (claim is None) == (claims_file is None):
@@ -147,10 +151,19 @@ def verify(settings: Settings, claim: str | None, claims_file, papers: str | Non
         searcher_for, scorer = _verifier(settings, store)
         searcher = searcher_for()
         if claims_file:
-            for line in (line.strip() for line in claims_file):
-                if line:
-                    click.echo(verify_claim(line, searcher, scorer, paper_ids=paper_ids)
-                               .model_dump_json())
+            failed = 0
+            for n, line in enumerate((line.strip() for line in claims_file), start=1):
+                if not line:
+                    continue
+                try:
+                    verdict = verify_claim(line, searcher, scorer, paper_ids=paper_ids)
+                except InvalidInput as err:  # this line only: the others go on
+                    click.echo(f"error: line {n}: {err}", err=True)
+                    failed += 1
+                    continue
+                click.echo(verdict.model_dump_json())
+            if failed:
+                sys.exit(InvalidInput.exit_code)
             return
         verdict = verify_claim(claim, searcher, scorer, paper_ids=paper_ids)
     if as_json:

@@ -13,6 +13,7 @@ import click
 
 from synth.cli.app import _formats, _store, cli, progress_bars
 from synth.config import Settings
+from synth.errors import SynthError
 from synth.records.options import RunOptions
 from synth.report.render import where
 
@@ -89,8 +90,9 @@ def reports(settings: Settings, as_json: bool) -> None:
     if not rows:
         click.echo('no reports yet: run synth ask "your question"')
     for row in rows:
-        click.echo(f"{row['id']}  v{row['version']}  {row['created']}  score "
-                   f"{row['score']:.1f}  {row['claims']} claims  {row['question'][:80]}")
+        score = f"{row['score']:.1f}" if isinstance(row["score"], (int, float)) else "-"
+        click.echo(f"{row['id']}  v{row['version']}  {row['created']}  score {score}  "
+                   f"{row['claims']} claims  {str(row['question'])[:80]}")
 
 
 @cli.command()
@@ -171,13 +173,23 @@ def regenerate(settings: Settings, report_ids: tuple[str, ...], everything: bool
     embedder = LazyEmbedder(settings.embed_model)
     with _store(settings) as store, progress_bars(quiet) as bars:
         ids = [r["id"] for r in store.reports()] if everything else list(report_ids)
+        failed = 0
         for n, rid in enumerate(ids, start=1):
-            report = run_regenerate(store, settings, embedder, rid, from_stage)
+            try:
+                report = run_regenerate(store, settings, embedder, rid, from_stage)
+            except SynthError as err:
+                if len(ids) == 1:
+                    raise
+                click.echo(f"error: {rid}: {err}", err=True)  # the others go on
+                failed += 1
+                continue
             click.echo(f"{report.id} v{report.version}  score {report.score:.1f}  "
                        f"{report.question[:70]}")
             if out is not None:
                 _echo_published(publish(store, settings, report, out, kinds), out)
             bars("reports", n, len(ids))
+    if failed:
+        sys.exit(1)
 
 
 @cli.command()

@@ -34,8 +34,7 @@ def parse_arxiv_id(text: str) -> tuple[str, int | None]:
         candidate = candidate[6:]
     match = _ID_RE.fullmatch(candidate)
     if not match:
-        shown = repr(text)[:80]
-        raise errors.BadPaperId(f"{shown} is not an arXiv id", hint=ID_HINT)
+        raise errors.BadPaperId(f"{errors.shown(text)} is not an arXiv id", hint=ID_HINT)
     version = match.group("version")
     return match.group("base"), int(version) if version else None
 
@@ -68,7 +67,8 @@ def pdf_cache_path(pdf_dir: Path, paper_id: str) -> Path:
     folder = Path(pdf_dir).resolve()
     path = (folder / name).resolve()
     if path.parent != folder:
-        raise errors.BadPaperId(f"{paper_id!r} does not name a file inside {folder}", hint=ID_HINT)
+        raise errors.BadPaperId(f"{errors.shown(paper_id)} does not name a file inside {folder}",
+                                hint=ID_HINT)
     return path
 
 
@@ -111,7 +111,8 @@ def question_to_query(question: str) -> str:
     ranked = sorted(words, key=lambda pw: _specificity(pw[1]), reverse=True)
     kept = sorted(phrases + ranked[: MAX_TERMS - len(phrases)])
     if not kept:
-        raise errors.SourceError(f"no search terms left in {question[:80]!r} after dropping common words",
+        raise errors.SourceError(f"no search terms left in {errors.shown(question)} after "
+                                 "dropping common words",
                                  hint="name a method, task or data set")
     return " AND ".join(_field_term(term) for _, term in kept)
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from synth.config import Settings
-from synth.errors import ArxivUnavailable, SourceError
+from synth.errors import ArxivUnavailable, SnapshotError, SourceError, shown
 from synth.library.arxiv import ArxivSource
 from synth.library.arxiv_ids import (
     ID_PATTERN,
@@ -103,6 +103,17 @@ def _report_unreadable(store: Store, path: Path, parsed: ParsedText,
     report.failed.append(f"{path}: {problems[0].kind}: {problems[0].detail}")
 
 
+def _local_path(item: str) -> Path | None:
+    """The file or folder ``item`` names, made absolute (so parse problems are stored under
+    one path whatever folder synth was run from), or None when it names none (an arXiv id,
+    or text no file system would take as a path)."""
+    try:
+        path = Path(item).expanduser()
+        return path.resolve() if path.is_dir() or path.is_file() else None
+    except (OSError, ValueError):  # a name too long, a NUL byte
+        return None
+
+
 def pdf_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.suffix.lower() == ".pdf" and p.is_file())
 
@@ -180,21 +191,25 @@ def ingest(store: Store, settings: Settings, items: list[str], *, query: str | N
     report = IngestReport()
     ids: list[str] = []
     for item in items:
-        path = Path(item)
-        if path.is_dir():
+        path = _local_path(item)
+        if path is not None and path.is_dir():
             files = pdf_files(path)
             for done, pdf in enumerate(files, start=1):
                 ingest_pdf_file(store, pdf, report)
                 progress(f"PDFs in {path.name}", done, len(files))
-        elif path.is_file() and path.suffix.lower() == ".pdf":
+        elif path is not None and path.suffix.lower() == ".pdf":
             ingest_pdf_file(store, path, report)
-        elif path.is_file():
+        elif path is not None:
             name = path.name
-            report.merge(import_snapshot(store, path, lambda n, name=name: progress(name, n, None)))
+            try:
+                report.merge(import_snapshot(store, path,
+                                             lambda n, name=name: progress(name, n, None)))
+            except SnapshotError as err:
+                report.failed.append(str(err))
         elif looks_like_arxiv_id(item):
             ids.append(item)
         else:
-            report.failed.append(f"{item}: not a file, folder or arXiv id; "
+            report.failed.append(f"{shown(item)}: not a file, folder or arXiv id; "
                                  "give e.g. 2106.09685v2, papers.jsonl or a folder of PDFs")
     if ids or query:
         with ArxivSource(settings) as source:

@@ -5,33 +5,41 @@
 Accepted fields, per line: ``id`` (also ``arxiv_id``, ``doc_id``, ``cord_id`` or ``bibkey``),
 ``title``, ``abstract`` (a string, or a list of sentences as in SciFact and Check-COVID),
 ``authors`` (string or list), ``authors_parsed``, ``categories`` (space-separated string or
-list), ``versions``
-(``[{"version": "v2", "created": ...}]``: the id gets the last version), ``update_date``,
-``license``, ``year``. Only an id and a title are required. A file holding one JSON array of
-such records is accepted too (read whole, so meant for small files). An id that is not an arXiv id is
-taken as given, so other corpora in the same shape import too.
+list), ``versions`` (``[{"version": "v2", "created": ...}]``: the id gets the last version),
+``update_date``, ``license``, ``year``. Only an id and a title or an abstract are required. A
+file holding one JSON array of such records is accepted too (read whole, so meant for small
+files). An id that is not an arXiv id is taken as given, so other corpora in the same shape
+import too.
 
-A line that is not JSON or lacks an id or title is reported with its line number and skipped;
-the rest import. Records are written in batches, each one transaction. The sha256 of every
-record imported is kept, so re-importing an unchanged file only reads and hashes it (no JSON
-parsing, no writes), and an interrupted import resumes where it stopped; a record repeated in
-a file (the same id twice) is imported in file order, the last one winning, and stays stable
-on re-import.
+Every line is checked against :class:`~synth.records.incoming.SnapshotRecord`. A line that is
+not JSON, has a field of the wrong type, or lacks an id (or both a title and an abstract) is
+reported with its line number and skipped; the rest import. A record without a title is kept,
+titled by the first words of its abstract. A file that cannot be read to its end (a truncated
+``.gz``) keeps what was read before the damage and is reported as failed.
+
+Records are written in batches, each one transaction. The sha256 of every record imported is
+kept, so re-importing an unchanged file only reads and hashes it (no JSON parsing, no
+writes), and an interrupted import resumes where it stopped; a record repeated in a file (the
+same id twice) is imported in file order, the last one winning, and stays stable on re-import.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import zlib
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import IO
 
+from pydantic import ValidationError
+
 from synth.errors import SnapshotError
 from synth.library.arxiv_ids import looks_like_arxiv_id, parse_arxiv_id, versioned_id
 from synth.parsing.chunk import metadata_text
+from synth.records.incoming import SnapshotRecord, problem
 from synth.records.papers import IngestReport, Paper, ParseProblem, sha256_text
 from synth.store.db import Store
 
@@ -50,14 +58,14 @@ def _open(path: Path) -> IO[str]:
                             "check the path and permissions") from err
 
 
-def _authors(rec: dict) -> list[str]:
-    parsed = rec.get("authors_parsed")
-    if isinstance(parsed, list) and parsed:
-        return [" ".join(p for p in (a[1:2] + a[0:1] + a[2:3]) if p).strip() for a in parsed]
-    raw = rec.get("authors") or []
+def _authors(rec: SnapshotRecord) -> list[str]:
+    if rec.authors_parsed:
+        return [" ".join(p for p in (a[1:2] + a[0:1] + a[2:3]) if p).strip()
+                for a in rec.authors_parsed]
+    raw = rec.authors or []
     if isinstance(raw, str):
         raw = raw.replace(" and ", ", ").split(",")
-    return [" ".join(str(a).split()) for a in raw if str(a).strip()]
+    return [" ".join(a.split()) for a in raw if a.strip()]
 
 
 def _date(text: str | None) -> str | None:
@@ -65,40 +73,47 @@ def _date(text: str | None) -> str | None:
         return None
     try:
         return parsedate_to_datetime(text).date().isoformat()
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError):
         try:
             return datetime.fromisoformat(text).date().isoformat()
         except ValueError:
             return None
 
 
-def record_to_paper(rec: dict) -> Paper:
-    """One snapshot record as a Paper; raises ValueError with a reason for an unusable one."""
-    raw_id = next((str(rec[k]).strip() for k in ("id", "arxiv_id", "doc_id", "cord_id", "bibkey")
-                   if rec.get(k) not in (None, "")), "")
-    title = " ".join(str(rec.get("title") or "").split())
-    if not raw_id or not title:
-        raise ValueError("record needs an id and a title")
-    abstract = rec.get("abstract") or ""
+def untitled(text: str, words: int = 12) -> str:
+    """Where a record has no title: the first words of its text, marked as cut."""
+    head = text.split()
+    return " ".join(head[:words]) + (" …" if len(head) > words else "")
+
+
+def record_to_paper(raw: dict) -> Paper:
+    """One snapshot record as a Paper; raises ValueError (a pydantic ValidationError for a
+    field of the wrong type) with a reason for an unusable one. A record without a title is
+    kept, titled by the first words of its abstract."""
+    rec = SnapshotRecord.model_validate(raw)
+    raw_id = rec.raw_id()
+    abstract = rec.abstract or ""
     if isinstance(abstract, list):
-        abstract = " ".join(str(s) for s in abstract)
-    versions = rec.get("versions") or []
+        abstract = " ".join(abstract)
+    abstract = " ".join(abstract.split())
+    title = " ".join((rec.title or "").split()) or untitled(abstract)
+    if not raw_id or not title:
+        raise ValueError("record needs an id and a title or an abstract")
+    versions = rec.versions or []
     base, version = (parse_arxiv_id(raw_id) if looks_like_arxiv_id(raw_id) else (raw_id, None))
     if version is None and versions and looks_like_arxiv_id(raw_id):
         version = len(versions)
-    categories = rec.get("categories") or []
+    categories = rec.categories or []
     if isinstance(categories, str):
         categories = categories.split()
-    first = _date(versions[0].get("created")) if versions else None
-    year = rec.get("year")
+    first = _date(versions[0].created) if versions else None
+    year = str(rec.year or "")
     return Paper(
         id=versioned_id(base, version), base_id=base, version=version, title=title,
-        authors=_authors(rec), abstract=" ".join(str(abstract).split()),
-        published=first or (f"{int(year):04d}" if str(year or "").isdigit() else None),
-        updated=_date(rec.get("update_date")) or (_date(versions[-1].get("created"))
-                                                  if versions else None),
-        categories=list(dict.fromkeys(str(c) for c in categories)),
-        licence=rec.get("license"), source="snapshot")
+        authors=_authors(rec), abstract=abstract,
+        published=first or (f"{int(year):04d}" if year.isdigit() and len(year) <= 4 else None),
+        updated=_date(rec.update_date) or (_date(versions[-1].created) if versions else None),
+        categories=list(dict.fromkeys(categories)), licence=rec.license, source="snapshot")
 
 
 def _records(lines: IO[str]) -> Iterator[tuple[int, str | dict]]:
@@ -126,10 +141,12 @@ def _parse(number: int, raw: str | dict, path: Path) -> Paper | ParseProblem:
         if not isinstance(rec, dict):
             raise ValueError("not a JSON object")
         return record_to_paper(rec)
-    except ValueError as err:  # json.JSONDecodeError is a ValueError
-        return ParseProblem(path=str(path), kind="bad_record",
-                            detail=f"line {number}: {str(err).splitlines()[0][:200]}; "
-                                   "fix or remove the line and re-import")
+    except ValidationError as err:
+        reason = problem(err)
+    except (ValueError, RecursionError) as err:  # json.JSONDecodeError is a ValueError
+        reason = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+    return ParseProblem(path=str(path), kind="bad_record",
+                        detail=f"line {number}: {reason}; fix or remove the line and re-import")
 
 
 def _raw_records(path: Path) -> Iterator[tuple[int, str | dict]]:
@@ -156,19 +173,43 @@ def import_snapshot(store: Store, path: Path,
 
     A record whose exact text was imported before is skipped without parsing it (the fast
     path of a re-import); a new text whose paper is stored with the same content is unchanged
-    too. Records are written :data:`BATCH` at a time, each batch one transaction."""
+    too. Records are written :data:`BATCH` at a time, each batch one transaction. A file that
+    cannot be read to its end (a truncated or corrupt ``.gz``) keeps the records read before
+    the damage and is reported as failed, with a stored problem."""
     if not path.is_file():
         raise SnapshotError(f"{path} is not a file", "give a JSON Lines snapshot file")
     report = IngestReport()
     store.clear_path_problems(str(path))
     batch: list[tuple[int, str | dict]] = []
-    for record in _raw_records(path):
-        batch.append(record)
-        if len(batch) >= BATCH:
-            _import_batch(store, path, batch, report, progress)
+    read = 0
+    try:
+        for record in _raw_records(path):
+            batch.append(record)
+            read += 1
+            if len(batch) >= BATCH:
+                _import_batch(store, path, batch, report, progress)
+    except SnapshotError as err:
+        _stopped(report, path, err.message, err.hint or "")
+    except (OSError, EOFError, zlib.error) as err:  # gzip.BadGzipFile is an OSError
+        _stopped(report, path, f"cannot be read past record {read} ({_reason(err)})",
+                 "the records before it were imported; get a complete copy of the file and "
+                 "ingest it again (records already imported are skipped)")
     _import_batch(store, path, batch, report, progress)
     store.add_problems(report.problems)
     return report
+
+
+def _reason(err: BaseException) -> str:
+    if isinstance(err, EOFError):
+        return "the compressed file ends early: it is truncated"
+    return f"not a valid gzip file: {err}" if isinstance(err, (gzip.BadGzipFile, zlib.error)) \
+        else (getattr(err, "strerror", None) or str(err) or type(err).__name__)
+
+
+def _stopped(report: IngestReport, path: Path, what: str, hint: str) -> None:
+    detail = f"{what}; {hint}" if hint else what
+    report.problems.append(ParseProblem(path=str(path), kind="unopenable", detail=detail))
+    report.failed.append(f"{path}: {detail}")
 
 
 def _import_batch(store: Store, path: Path, batch: list[tuple[int, str | dict]],

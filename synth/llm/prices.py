@@ -9,11 +9,11 @@ never a guess.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from urllib.parse import urlparse
 
-from synth.errors import ConfigError
+from synth.config import load_user_file
+from synth.records.incoming import PriceTable
 
 SHIPPED = Path(__file__).resolve().parents[1] / "data" / "prices.json"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -24,13 +24,10 @@ def load_prices(home: Path) -> dict[str, tuple[float, float]]:
     for path in (SHIPPED, home / "prices.json"):
         if not path.is_file():
             continue
-        try:
-            raw = json.loads(path.read_text())
-            table.update({name: (float(p[0]), float(p[1])) for name, p in raw.items()
-                          if not name.startswith("_")})
-        except (ValueError, TypeError, IndexError, AttributeError) as err:
-            raise ConfigError(f"price table {path} is malformed ({err})",
-                              'write {"model": [usd_per_m_input, usd_per_m_output]}') from err
+        checked = load_user_file(path, PriceTable, "price table",
+                                 '{"model": [usd_per_m_input, usd_per_m_output]} with prices '
+                                 "of 0 or more")
+        table.update({name: (float(p[0]), float(p[1])) for name, p in checked.prices.items()})
     return table
 
 

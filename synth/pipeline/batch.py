@@ -1,7 +1,9 @@
 """Many reports at once: ``synth batch``.
 
 **Batch.** A file of questions (one per line, or JSON Lines ``{"question": ..., "max_papers":
-..., "source": ...}``; blank lines and ``#`` comments are skipped) is registered in the
+..., "source": ...}`` checked by :class:`~synth.records.incoming.BatchLine`, so a field of the
+wrong type or an unknown field refuses the file, naming the line, before any question runs;
+blank lines and ``#`` comments are skipped) is registered in the
 library under the sha256 of its content, one item per line. Worker processes (default: one
 per core, fewer when memory is short) each run ``synth ask`` for one item at a time, and an
 item is marked done in the same transaction that stores its report. So a batch killed at any
@@ -27,8 +29,9 @@ from pydantic import ValidationError
 
 from synth.config import Settings
 from synth.errors import InvalidInput, SynthError
+from synth.records.incoming import BatchLine, problem
 from synth.records.options import RunOptions
-from synth.records.reports import Report
+from synth.report.history import load_report
 from synth.search.embed import Embedder
 from synth.store.db import open_store
 
@@ -54,23 +57,15 @@ def read_batch(path: Path) -> tuple[str, list[Item]]:
         text = line.strip()
         if not text or text.startswith("#"):
             continue
-        if text.startswith("{"):
-            try:
-                record = json.loads(text)
-                question = str(record.pop("question"))
-            except (ValueError, KeyError, AttributeError) as err:
-                raise InvalidInput(f"{path}:{n}: not a JSON object with a question ({err})",
-                                   'write {"question": "...", "max_papers": 5}') from err
-            chosen = {k: record[k] for k in ("max_papers", "source") if k in record}
-        else:
-            question, chosen = text, {}
         try:
-            options = RunOptions(**chosen)
+            line_record = (BatchLine.model_validate_json(text) if text.startswith(("{", "["))
+                           else BatchLine(question=text))
         except ValidationError as err:
-            problem = err.errors()[0]
-            raise InvalidInput(f"{path}:{n}: {'.'.join(map(str, problem['loc']))}: "
-                               f"{problem['msg']}", "max_papers is 1 to 100; source is library, "
-                               "arxiv or both") from None
+            raise InvalidInput(f"{path}:{n}: {problem(err)}",
+                               'write {"question": "...", "max_papers": 5, "source": "both"}: '
+                               "max_papers is 1 to 100; source is library, arxiv or both") from None
+        question = line_record.question
+        options = RunOptions(max_papers=line_record.max_papers, source=line_record.source)
         items.append(Item(n, question, options))
     return hashlib.sha256(raw).hexdigest()[:12], items
 
@@ -158,8 +153,7 @@ def summary(settings: Settings, batch_id: str, errors: dict[int, str]) -> list[d
                    "report_id": item["report_id"], "version": item["version"],
                    "error": errors.get(item["line"])}
             if item["report_id"]:
-                stored = store.report_json(item["report_id"], item["version"])
-                report = Report.model_validate_json(stored or "{}")
+                report = load_report(store, item["report_id"], item["version"])
                 row.update(score=report.score, claims=len(report.claims),
                            verified=report.results["claims_verified"],
                            answerable=report.answerable)

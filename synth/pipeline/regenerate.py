@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from synth.config import Settings
-from synth.errors import InvalidInput, StoreError
+from synth.errors import InvalidInput, StoreError, shown
 from synth.llm.prompts import template_hash
 from synth.pipeline.run import Resume, Tools, run_pipeline, save
 from synth.records.options import RunOptions
@@ -32,7 +32,7 @@ def regenerate(store: Store, settings: Settings, embedder: Embedder, report_id: 
                from_stage: str = "render") -> Report:
     """Rerun a stored report from ``from_stage`` (see the module docstring); a new version."""
     if from_stage not in STAGES:
-        raise InvalidInput(f"unknown stage {from_stage!r}", f"use one of {', '.join(STAGES)}")
+        raise InvalidInput(f"unknown stage {shown(from_stage)}", f"use one of {', '.join(STAGES)}")
     old = load_report(store, report_id)
     if from_stage == "render":
         templates = {**old.manifest.templates, **{t: template_hash(t) for t in REPORT_TEMPLATES}}

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,7 +38,7 @@ from typing import Generic, TypeVar
 from synth import __version__
 from synth.claims.extract import extract
 from synth.config import Settings
-from synth.errors import BudgetExceeded, InvalidQuestion, LLMError, LLMUnavailable
+from synth.errors import BudgetExceeded, InvalidQuestion, LLMError, LLMUnavailable, shown
 from synth.library.ingest import Progress, no_progress
 from synth.llm.client import LLM
 from synth.records.claims import Claim
@@ -73,10 +74,18 @@ CANDIDATES_PER_KEPT = 2  # papers retrieved per paper to keep, for the screen to
 T = TypeVar("T")
 
 
+# Scripts written without spaces between words (Chinese, Japanese, Thai, ...): a question in
+# one of them is one "word" to str.split, so it is measured in characters instead.
+_UNSPACED = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u3040-\u30ff\u3400-\u4dbf"
+                       r"\u4e00-\u9fff\uf900-\ufaff]")
+
+
 def check_question(question: str) -> str:
+    """The question with its spaces tidied; refused when empty or a single word (four
+    characters or more of an unspaced script count as more than a word)."""
     text = " ".join(question.split())
-    if len(text.split()) < 2:
-        raise InvalidQuestion(f"{text!r} is not a research question",
+    if len(text.split()) < 2 and len(_UNSPACED.findall(text)) < 4:
+        raise InvalidQuestion(f"{shown(text)} is not a research question",
                               "ask a full question, e.g. \"Does LoRA match full fine-tuning?\"")
     return text
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import getpass
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
-from synth.errors import InvalidInput
+from synth.errors import InvalidInput, StoreError, shown
+from synth.records.incoming import problem
 from synth.records.reports import Report, ReportClaim
 from synth.store.db import Store
 
@@ -25,12 +26,21 @@ CONFIDENCE_MOVE = 0.05
 def load_report(store: Store, report_id: str, version: int | None = None) -> Report:
     """A stored report (latest version unless one is given; a unique id prefix works) with
     its correction record as it stands now."""
-    full = store.resolve_report_id(report_id)
-    data = store.report_json(full, version) if full else None
+    found = store.report_ids_like(report_id)
+    if len(found) > 1:
+        more = "" if len(found) < 6 else ", …"
+        raise InvalidInput(f"{shown(report_id)} is the start of several report ids: "
+                           f"{', '.join(found[:5])}{more}", "give more of the id")
+    data = store.report_json(found[0], version) if found else None
     if data is None:
-        raise InvalidInput(f"no report {report_id!r}" + (f" version {version}" if version else ""),
+        raise InvalidInput(f"no report {shown(report_id)}" + (f" version {version}" if version else ""),
                            "see `synth reports` for the ids")
-    report = Report.model_validate_json(data)
+    try:
+        report = Report.model_validate_json(data)
+    except ValidationError as err:
+        raise StoreError(f"stored report {found[0]}" + (f" version {version}" if version else "")
+                         + f" is damaged ({problem(err)})", "import a good copy, or ask its question "
+                         "again: the new version becomes the latest") from None
     return report.model_copy(update={"corrections": store.corrections(report.id)})
 
 
@@ -44,7 +54,7 @@ def correct(store: Store, report_id: str, claim: int, reason: str,
     if not reason.strip():
         raise InvalidInput("a correction needs a reason", "give --reason TEXT")
     if label is not None and label not in LABELS:
-        raise InvalidInput(f"unknown label {label!r}", f"use one of {', '.join(LABELS)}")
+        raise InvalidInput(f"unknown label {shown(label)}", f"use one of {', '.join(LABELS)}")
     row = {"report_id": report.id, "version": report.version, "claim": claim,
            "claim_id": report.claims[claim - 1].id, "who": who or _user(),
            "label": label, "reason": " ".join(reason.split())}

@@ -3,8 +3,8 @@
 Markdown and HTML come from the Jinja templates ``synth/templates/report.md.j2`` and
 ``synth/templates/report.html.j2``. Untrusted text (titles, authors, abstracts, quotes, claims) is
 escaped: HTML by Jinja's autoescape, Markdown by the ``md`` filter (HTML special characters
-become entities, so a title holding ``<script>`` is shown, never run; table pipes and line
-breaks are neutralised). JSON is the report record itself.
+become entities, so a title holding ``<script>`` is shown, never run; table pipes, square
+brackets and line breaks are neutralised, so paper text cannot make a link). JSON is the report record itself.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from synth.errors import OutputError
 from synth.llm.prompts import TEMPLATES
 from synth.records.reports import Report
 
@@ -22,8 +23,12 @@ CARD_FORMATS = {"md": "card.md.j2", "html": "card.html.j2", "json": None}
 
 
 def md(text: object) -> str:
+    """Untrusted text made inert in Markdown: one line, HTML special characters as entities,
+    table pipes and square brackets backslash-escaped (so no ``[text](javascript:...)`` link
+    or link definition can form)."""
     value = " ".join(str(text).split())
-    for raw, safe in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|")):
+    for raw, safe in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|"),
+                      ("[", "\\["), ("]", "\\]")):
         value = value.replace(raw, safe)
     return value
 
@@ -69,11 +74,19 @@ def render_card(card: BaseModel, fmt: str) -> str:
 
 
 def write_text(path: Path, text: str) -> Path:
-    """Write ``path`` atomically (a reader never sees half a file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``path`` atomically: a reader never sees half a file, and a write that fails (a
+    full disk) leaves neither half a file nor its ``.partial`` behind."""
     tmp = path.with_suffix(path.suffix + ".partial")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(path)
+        finally:
+            tmp.unlink(missing_ok=True)
+    except OSError as err:
+        raise OutputError(f"cannot write {path}: {err.strerror or err}",
+                          "free disk space or choose another --out folder") from None
     return path
 
 

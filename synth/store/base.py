@@ -23,9 +23,10 @@ BUSY_TIMEOUT_MS = 30_000
 class StoreBase:
     """The connection to one library and its transactions; the table groups build on it."""
 
-    def __init__(self, db: sqlite_utils.Database, path: Path) -> None:
+    def __init__(self, db: sqlite_utils.Database, path: Path, readonly: bool = False) -> None:
         self.db = db
         self.path = path
+        self.readonly = readonly
 
     def close(self) -> None:
         self.db.close()
@@ -34,9 +35,13 @@ class StoreBase:
     def write(self) -> Iterator[sqlite_utils.Database]:
         """One write transaction, taken with BEGIN IMMEDIATE so concurrent writers queue on the
         busy timeout instead of failing half way."""
+        if self.readonly:
+            raise self._readonly_error()
         try:
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as err:
+            if "readonly" in str(err):
+                raise self._readonly_error() from err
             raise StoreError(f"library {self.path} is locked by another process ({err})",
                              "wait for the other synth to finish and run again") from err
         try:
@@ -44,12 +49,19 @@ class StoreBase:
             self.db.execute("COMMIT")
         except sqlite3.DatabaseError as err:  # disk full, I/O error, a corrupt page
             self._rollback()
+            if "readonly" in str(err):
+                raise self._readonly_error() from err
             raise StoreError(f"writing to library {self.path} failed ({err}); this change "
                              "was rolled back", "free disk space or check the disk, then run "
                              "again: what was stored before is intact") from err
         except BaseException:
             self._rollback()
             raise
+
+    def _readonly_error(self) -> StoreError:
+        return StoreError(f"library {self.path} is read-only: this command needs to write to "
+                          "it", "make the folder writable, or copy the library to a writable "
+                          "--home")
 
     def _rollback(self) -> None:
         with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back already (it

@@ -14,9 +14,11 @@ refused unless its quote is exactly the stored full text at its span).
 
 from __future__ import annotations
 
+import errno
 import sqlite3
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import sqlite_utils
 
@@ -55,12 +57,14 @@ def _enable_wal(db: sqlite_utils.Database) -> None:
 
 
 def open_store(path: Path) -> Store:
-    """Open (creating if needed) the library at ``path``, apply migrations, set WAL."""
+    """Open (creating if needed) the library at ``path``, apply migrations, set WAL.
+
+    A library that cannot be written (a read-only mount, a file without write permission) is
+    opened read-only instead: every read command works, and the first write is refused with
+    one line (:attr:`Store.readonly`)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-                               check_same_thread=False)
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn = _connect(str(path), uri=False)
         db = sqlite_utils.Database(conn)
         _enable_wal(db)
         conn.execute("PRAGMA synchronous = NORMAL")
@@ -74,9 +78,49 @@ def open_store(path: Path) -> Store:
                 raise
             conn.execute("COMMIT")
     except sqlite3.DatabaseError as err:
+        if _read_only(err) and path.is_file():
+            return open_readonly(path)
         raise StoreError(f"cannot open library {path}: {err}",
                          "check the path, or move the file aside and re-ingest") from err
     except OSError as err:
-        raise StoreError(f"cannot create library at {path}: {err}",
+        if _read_only(err) and path.is_file():
+            return open_readonly(path)
+        raise StoreError(f"cannot create library at {path}: {err.strerror or err}",
                          "set --home or SYNTH_HOME to a writable folder") from err
     return Store(db, path)
+
+
+def _connect(target: str, uri: bool) -> sqlite3.Connection:
+    conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                           check_same_thread=False, uri=uri)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return conn
+
+
+def _read_only(err: Exception) -> bool:
+    if isinstance(err, OSError):
+        return err.errno in (errno.EROFS, errno.EACCES, errno.EPERM)
+    text = str(err).lower()
+    return "readonly" in text or "read-only" in text or "unable to open" in text
+
+
+def open_readonly(path: Path) -> Store:
+    """Open an existing library for reading only. On read-only media SQLite cannot create the
+    WAL's shared-memory file, so the library is then opened as immutable (nothing can change
+    it while it is mounted read-only)."""
+    location = "file:" + quote(str(path.resolve()))
+    last: sqlite3.DatabaseError | None = None
+    for flags in ("?mode=ro", "?mode=ro&immutable=1"):
+        try:
+            conn = _connect(location + flags, uri=True)
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            db = sqlite_utils.Database(conn)
+            if migrations.pending(db):
+                conn.close()
+                raise StoreError(f"library {path} is read-only and was made by an older synth",
+                                 "open it once where it can be written, to upgrade it")
+            return Store(db, path, readonly=True)
+        except sqlite3.DatabaseError as err:
+            last = err
+    raise StoreError(f"cannot open library {path}: {last}",
+                     "check the path and its permissions") from last

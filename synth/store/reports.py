@@ -36,10 +36,16 @@ class ReportRows(StoreBase):
         return [v for (v,) in self.db.execute(
             "SELECT version FROM reports WHERE id = ? ORDER BY version", [report_id])]
 
-    def resolve_report_id(self, prefix: str) -> str | None:
-        rows = self.db.execute("SELECT DISTINCT id FROM reports WHERE id LIKE ? || '%'",
-                               [prefix]).fetchall()
-        return rows[0][0] if len(rows) == 1 else None
+    def report_ids_like(self, text: str, limit: int = 6) -> list[str]:
+        """The stored report ids ``text`` names: itself when it is one, else (up to
+        ``limit``) the ids it is a prefix of. Compared as plain text, never as a pattern."""
+        if not text or len(text) > 200:
+            return []
+        if self.db.execute("SELECT 1 FROM reports WHERE id = ? LIMIT 1", [text]).fetchone():
+            return [text]
+        return [r[0] for r in self.db.execute(
+            "SELECT DISTINCT id FROM reports WHERE substr(id, 1, ?) = ? ORDER BY id LIMIT ?",
+            [len(text), text, limit])]
 
     def add_correction(self, row: dict) -> None:
         with self.write() as db:
@@ -68,7 +74,7 @@ class ReportRows(StoreBase):
 
     def report_json(self, report_id: str, version: int | None = None) -> str | None:
         """A report's JSON (its latest version unless one is given); for an id prefix, see
-        :meth:`resolve_report_id`."""
+        :meth:`report_ids_like`."""
         row = self.db.execute(
             "SELECT report FROM reports WHERE id = ? AND (? IS NULL OR version = ?) "
             "ORDER BY version DESC LIMIT 1", [report_id, version, version]).fetchone()
@@ -97,23 +103,19 @@ class ReportRows(StoreBase):
         return rows
 
     def import_bundle_rows(self, rows: dict) -> None:
-        """Write a bundle's rows in one transaction: papers, texts and passages replace what
-        the library had for those papers; report versions, calls and corrections already
-        present are kept as they are."""
+        """Write a bundle's rows (checked by :func:`synth.report.bundle.read_bundle`) in one
+        transaction. Only new rows are added: a paper, claim, cached answer or report version
+        the library already has is kept as it is (the caller leaves out the papers it has, so
+        their texts and passages are never replaced)."""
         with self.write() as db:
-            paper_ids = [p["id"] for p in rows["papers"]]
-            db.table("papers").upsert_all(rows["papers"], pk="id")
-            db.table("texts").upsert_all(rows["texts"], pk="paper_id")
-            for pid in paper_ids:
-                db.execute("DELETE FROM passages WHERE paper_id = ?", [pid])
+            for table, pk in (("papers", "id"), ("texts", "paper_id"), ("extractions", "id"),
+                              ("claims", "id"), ("llm_cache", "key"),
+                              ("reports", ("id", "version"))):
+                db.table(table).insert_all(rows[table], pk=pk, ignore=True)
             db.table("passages").insert_all(rows["passages"], pk="pk")
-            db.table("extractions").upsert_all(rows["extractions"], pk="id")
-            db.table("claims").upsert_all(rows["claims"], pk="id")
-            db.table("llm_cache").upsert_all(rows["llm_cache"], pk="key")
             known = {(r[0], r[1]) for r in db.execute("SELECT key, attempt FROM llm_calls")}
             db.table("llm_calls").insert_all((r for r in rows["llm_calls"]
-                                        if (r["key"], r["attempt"]) not in known), pk="id")
-            db.table("reports").insert_all(rows["reports"], pk=("id", "version"), ignore=True)
+                                              if (r["key"], r["attempt"]) not in known), pk="id")
             seen = {(r[0], r[1], r[2]) for r in db.execute(
                 "SELECT report_id, at, reason FROM corrections")}
             db.table("corrections").insert_all((r for r in rows["corrections"] if (

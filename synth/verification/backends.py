@@ -26,7 +26,7 @@ from collections.abc import Callable
 import numpy as np
 
 from synth.config import Settings
-from synth.errors import ModelError
+from synth.errors import ModelError, shown
 from synth.search.embed import Embedder
 from synth.store.db import Store
 from synth.verification.scorers import CrossEncoderScorer, OnnxScorer, PairScorer
@@ -62,7 +62,7 @@ def load_scorer(name: str = DEFAULT_SCORER, embedder: Embedder | None = None,
         return CrossEncoderScorer(location)
     if kind == "onnx" and location:
         return OnnxScorer(location)
-    raise ModelError(f"unknown verification model {name!r}",
+    raise ModelError(f"unknown verification model {shown(name)}",
                      "use synth-xenc, synth-head, llm-judge, cross-encoder:NAME_OR_PATH or "
                      "onnx:FOLDER")
 

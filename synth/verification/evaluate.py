@@ -13,18 +13,23 @@ by open retrieval over it: no gold documents are given. Metrics, as SciFact defi
 * expected calibration error (10 equal-width bins) of the verdict confidence against
   correctness of the claim label;
 * throughput in claims per second, split into retrieval and scoring seconds.
+
+A claim synth refuses to check (empty, or longer than a claim can be) does not stop the run:
+it is counted in ``refused`` and as predicted NOT ENOUGH INFO.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from synth.errors import InvalidClaim, InvalidInput, SnapshotError
 from synth.library.snapshot import import_snapshot
 from synth.records.verdicts import Verdict
 from synth.search.hybrid import Searcher
@@ -33,12 +38,15 @@ from synth.verification.decide import Decider
 from synth.verification.scorers import PairScorer
 from synth.verification.verify import Timings, verify_claim
 
+log = logging.getLogger(__name__)
 TO_SCIFACT = {"supported": "SUPPORT", "contradicted": "CONTRADICT", "insufficient": "NEI"}
 CLASSES = ("SUPPORT", "CONTRADICT", "NEI")
 
 
 class EvalReport(BaseModel):
     claims: int
+    refused: int = Field(0, description="claims synth refused to check (empty or too long), "
+                         "counted as predicted NOT ENOUGH INFO")
     scorer: str
     macro_f1: float
     f1_by_class: dict[str, float]
@@ -90,7 +98,25 @@ def expected_calibration_error(confidence: list[float], correct: list[bool], bin
 
 
 def load_claims(path: Path, limit: int | None = None) -> list[dict]:
-    claims = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    """The labelled claims of a SciFact-format claims file (a line without ``evidence``, as in
+    SciFact's unlabelled test split, is left out)."""
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError as err:
+        raise InvalidInput(f"cannot read claims file {path}: {err.strerror or err}",
+                           "give a SciFact-format claims .jsonl") from None
+    claims = []
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            claim = json.loads(line)
+        except ValueError:
+            claim = None
+        if not isinstance(claim, dict):
+            raise InvalidInput(f"{path}:{n}: not a JSON object",
+                               'each line is {"id": ..., "claim": "...", "evidence": {...}}')
+        claims.append(claim)
     claims = [c for c in claims if "evidence" in c]  # the test split has no labels
     return claims[:limit] if limit else claims
 
@@ -99,24 +125,37 @@ def eval_scifact(store: Store, searcher_for: Callable[[], Searcher], scorer: Pai
                  corpus: Path, claims_path: Path, *, limit: int | None = None,
                  decider: Decider | None = None,
                  progress: Callable[[int, int], None] | None = None) -> EvalReport:
-    import_snapshot(store, corpus)
+    imported = import_snapshot(store, corpus)
+    if imported.failed and not (imported.added or imported.unchanged):
+        raise SnapshotError(f"no record of {corpus} could be imported: {imported.failed[0]}",
+                            "give the folder of a SciFact-format corpus.jsonl")
     searcher = searcher_for()
     claims = load_claims(claims_path, limit)
     timings = Timings()
     start = time.perf_counter()
-    verdicts = []
+    verdicts: list[Verdict | None] = []
     for i, claim in enumerate(claims, start=1):
-        verdicts.append(verify_claim(claim["claim"], searcher, scorer, timings=timings,
-                                     decider=decider))
+        try:
+            verdicts.append(verify_claim(str(claim.get("claim", "")), searcher, scorer,
+                                         timings=timings, decider=decider))
+        except InvalidClaim as err:  # counted as refused; the others go on
+            log.warning("claim %s: %s", claim.get("id"), err)
+            verdicts.append(None)
         if progress:
             progress(i, len(claims))
     seconds = time.perf_counter() - start
     return report(claims, verdicts, scorer.name, seconds, timings)
 
 
-def report(claims: list[dict], verdicts: list[Verdict], scorer: str, seconds: float,
+def report(claims: list[dict], given: list[Verdict | None], scorer: str, seconds: float,
            timings: Timings) -> EvalReport:
-    """The metrics of the module docstring for verdicts of labelled claims."""
+    """The metrics of the module docstring for verdicts of labelled claims. A claim synth
+    refused to check (None: empty or too long) counts as predicted NOT ENOUGH INFO and is
+    left out of the calibration error, having no confidence."""
+    verdicts = [v or Verdict(claim=str(c.get("claim", ""))[:80], label="insufficient",
+                             confidence=0.0, evidence=[], scorer=scorer)
+                for c, v in zip(claims, given)]
+    checked = [v is not None for v in given]
     gold = [gold_label(c) for c in claims]
     pred = [TO_SCIFACT[v.label] for v in verdicts]
     by_class = f1_scores(gold, pred)
@@ -128,8 +167,10 @@ def report(claims: list[dict], verdicts: list[Verdict], scorer: str, seconds: fl
         f1_by_class={k: round(v, 4) for k, v in by_class.items()},
         abstract_label_f1=round(abstract_label_f1(claims, verdicts), 4),
         retrieval_recall_top3=round(found / max(len(with_evidence), 1), 4),
-        ece=round(expected_calibration_error([v.confidence for v in verdicts],
-                                             [g == p for g, p in zip(gold, pred)]), 4),
+        refused=checked.count(False),
+        ece=round(expected_calibration_error(
+            [v.confidence for v, ok in zip(verdicts, checked) if ok],
+            [g == p for g, p, ok in zip(gold, pred, checked) if ok]), 4),
         claims_per_second=round(len(claims) / seconds, 2),
         retrieval_seconds=round(timings.retrieval, 2), scoring_seconds=round(timings.scoring, 2),
         confusion={g: {p: sum(1 for a, b in zip(gold, pred) if a == g and b == p)
