@@ -15,6 +15,7 @@ mkdir -p bench/out
 "$PY" bench/retrieval_scifact.py --home bench/out/scifact-home | tee bench/out/retrieval_scifact.txt
 "$PY" bench/fusion_scifact.py --home bench/out/scifact-home | tee bench/out/fusion_scifact.txt
 "$PY" bench/verify_backends.py | tee bench/out/verify_backends.txt
+"$PY" bench/verifier_v2.py | tee bench/out/verifier_v2.txt
 "$PY" bench/extract_offline.py | tee bench/out/extract_offline.txt
 "$PY" bench/records.py | tee bench/out/records.txt
 "$PY" bench/embed_batching.py --home bench/out/scifact-home | tee bench/out/embed_batching.txt

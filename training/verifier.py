@@ -60,6 +60,7 @@ from synth.verification.xenc import (
     build_model,
     compress,
     mean_pool,
+    read_adapters,
 )
 
 TRAIN_FILE = "train/covidCheck_train_composed+extracted.json"
@@ -115,12 +116,32 @@ def training_pairs(claims: list[dict], corpus: dict[str, list[str]],
     return pairs, labels
 
 
+def batches(pairs: list[tuple[str, str]], batch: int, rng: random.Random,
+            group: bool = False) -> list[list[int]]:
+    """One epoch's batches of shuffled pairs; with ``group``, pairs of similar length are put
+    together (within windows of 50 batches) so little of each batch is padding, and the
+    batches shuffled (without it, the order of the Check-COVID-only recipe, kept so that
+    recipe reproduces)."""
+    order = list(range(len(pairs)))
+    rng.shuffle(order)
+    if not group:
+        return [order[i:i + batch] for i in range(0, len(order), batch)]
+    window = batch * 50
+    out = []
+    for i in range(0, len(order), window):
+        chunk = sorted(order[i:i + window], key=lambda j: len(pairs[j][0]) + len(pairs[j][1]))
+        out += [chunk[k:k + batch] for k in range(0, len(chunk), batch)]
+    rng.shuffle(out)
+    return out
+
+
 def train_cross_encoder(pairs: list[tuple[str, str]], labels: list[int], *, epochs: int = 3,
-                        batch: int = 16, lr: float = 5e-5, seed: int = SEED, log=print):
+                        batch: int = 16, lr: float = 5e-5, seed: int = SEED,
+                        start: Path | None = None, group: bool = False, log=print):
     import torch
 
     torch.manual_seed(seed)
-    tokenizer, encoder, classifier = build_model()
+    tokenizer, encoder, classifier = build_model(start)
     params = [p for p in encoder.parameters() if p.requires_grad] + list(classifier.parameters())
     optimiser = torch.optim.AdamW([{"params": params[:-2]},
                                    {"params": params[-2:], "lr": lr * 20}], lr=lr,
@@ -134,13 +155,10 @@ def train_cross_encoder(pairs: list[tuple[str, str]], labels: list[int], *, epoc
     rng = random.Random(seed)
     encoder.train()
     classifier.train()
-    start = time.perf_counter()
+    start_time = time.perf_counter()
     for epoch in range(epochs):
-        order = list(range(len(pairs)))
-        rng.shuffle(order)
         total = 0.0
-        for i in range(0, len(order), batch):
-            idx = order[i:i + batch]
+        for step, idx in enumerate(batches(pairs, batch, rng, group), start=1):
             enc = tokenizer([pairs[j][0] for j in idx], [pairs[j][1] for j in idx],
                             truncation="longest_first", max_length=MAX_TOKENS, padding=True,
                             return_tensors="pt")
@@ -153,8 +171,10 @@ def train_cross_encoder(pairs: list[tuple[str, str]], labels: list[int], *, epoc
             optimiser.step()
             schedule.step()
             total += float(loss.detach()) * len(idx)
+            if step % 200 == 0:
+                log(f"  step {step}: {time.perf_counter() - start_time:.0f} s")
         log(f"epoch {epoch + 1}/{epochs}: loss {total / len(pairs):.4f} "
-            f"({time.perf_counter() - start:.0f} s)")
+            f"({time.perf_counter() - start_time:.0f} s)")
     encoder.eval()
     classifier.eval()
     return encoder, classifier
@@ -205,6 +225,43 @@ def decider_examples(held: list[dict], folder: Path, scorer) -> tuple[list[dict]
     return scored, labels
 
 
+def citation_decider_examples(nli: Path, scorer) -> tuple[list[dict], list[str]]:
+    """As :func:`decider_examples`, from Citation-Integrity's dev claims (held-in: no stage
+    trains on them) in a temporary library of its corpus: each SUPPORT / REFUTE claim by open
+    retrieval with its label, and again with its cited abstracts left out (insufficient);
+    each claim without evidence by open retrieval (insufficient)."""
+    from synth.library.snapshot import import_snapshot
+    from synth.search.embed import CachedEmbedder, load_embedder
+    from synth.search.hybrid import Searcher
+    from synth.store.db import open_store
+    from synth.verification.evaluate import gold_label, load_claims
+    from synth.verification.verify import MAX_CLAIM_CHARS, TOP_PAPERS, score_evidence
+    from training.nli import tidy
+
+    folder = nli / "citation-integrity"
+    verdict = {"SUPPORT": "supported", "CONTRADICT": "contradicted", "NEI": "insufficient"}
+    scored, labels = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(Path(tmp) / "library.db")
+        import_snapshot(store, folder / "corpus.jsonl")
+        searcher = Searcher(store, CachedEmbedder(store, load_embedder()))
+        every = store.paper_ids()
+        for c in load_claims(folder / "claims_dev.jsonl"):
+            claim, label = tidy(c["claim"]), verdict[gold_label(c)]
+            if not claim or len(claim) > MAX_CLAIM_CHARS:
+                continue  # a claim synth refuses to check teaches the decider nothing
+            scored.append(score_evidence(claim, searcher, scorer))
+            labels.append(label)
+            if label != "insufficient":
+                cited = {str(d) for d in c["evidence"]}
+                others = [p for p in every if p not in cited]
+                scored.append(score_evidence(claim, searcher, scorer, paper_ids=others,
+                                             max_papers=TOP_PAPERS))
+                labels.append("insufficient")
+        store.close()
+    return scored, labels
+
+
 def synthetic_training_pairs(train_claims: list[dict], corpus: dict[str, list[str]],
                              abstracts: Path | None, limit: int
                              ) -> tuple[list[tuple[str, str]], list[int]]:
@@ -225,11 +282,18 @@ def synthetic_training_pairs(train_claims: list[dict], corpus: dict[str, list[st
 
 
 def train(folder: Path, out: Path, epochs: int = 3, abstracts: Path | None = None,
-          synthetic: int = 0, log=print) -> dict:
-    """The whole recipe of the module docstring; writes ``out`` and returns its metadata."""
+          synthetic: int = 0, start: Path | None = None, nli: Path | None = None,
+          log=print) -> dict:
+    """The whole recipe of the module docstring; writes ``out`` and returns its metadata.
+    With ``start`` (a :func:`general_stage` file) training continues from it; with ``nli``,
+    Citation-Integrity's training pairs join Check-COVID's (the in-domain stage)."""
     claims, corpus = load_check_covid(folder)
     train_claims, held = split_by_abstract(claims)
     pairs, labels = training_pairs(train_claims, corpus)
+    domain: dict = {}
+    if nli is not None:
+        extra, extra_labels, domain = mix(nli, {"citation-integrity": 10**9})
+        pairs, labels = pairs + extra, labels + extra_labels
     if synthetic:
         extra, extra_labels = synthetic_training_pairs(train_claims, corpus, abstracts,
                                                        synthetic)
@@ -237,33 +301,81 @@ def train(folder: Path, out: Path, epochs: int = 3, abstracts: Path | None = Non
         pairs, labels = pairs + extra, labels + extra_labels
     log(f"{len(train_claims)} training claims -> {len(pairs)} pairs "
         f"{np.bincount(labels, minlength=3).tolist()}; {len(held)} held claims")
-    encoder, classifier = train_cross_encoder(pairs, labels, epochs=epochs, log=log)
-    meta = {"trained_on": "Check-COVID train (MIT), composed+extracted",
+    encoder, classifier = train_cross_encoder(pairs, labels, epochs=epochs, start=start,
+                                              group=start is not None or nli is not None,
+                                              log=log)
+    first = read_adapters(start)[1] if start is not None else None
+    meta = {"trained_on": "Check-COVID train (MIT), composed+extracted" + (
+                f"; Citation-Integrity train (MIT): {domain}" if domain else ""),
+            "general_stage": first,
             "command": "python -m training.verifier ../shared/data/check-covid" + (
-                f" --abstracts {abstracts} --synthetic {synthetic}" if synthetic else ""),
+                f" --abstracts {abstracts} --synthetic {synthetic}" if synthetic else "") + (
+                f" --start {start}" if start else "") + (f" --nli {nli}" if nli else ""),
             "date": date.today().isoformat(), "epochs": epochs, "delta_rank": DELTA_RANK,
             "pairs": len(pairs), "train_claims": len(train_claims),
             "held_claims": len(held), "synthetic_sentences": synthetic,
             "synthetic_from": abstracts.name if abstracts else None}
-    return fit_decider(folder, out, compress(encoder, classifier), meta, held)
+    return fit_decider(folder, out, compress(encoder, classifier), meta, held, nli)
 
 
-def fit_decider(folder: Path, out: Path, tensors: dict, meta: dict, held: list[dict]) -> dict:
-    """Fit the claim decider on the held claims scored with ``tensors``, and write both to
-    ``out`` (replaced only at the end, so a killed run leaves it as it was)."""
+GENERAL_MIX = {"vitaminc-real": 12000, "vitaminc-synthetic": 4000, "fever": 4000, "snli": 4000}
+
+
+def mix(nli: Path, sizes: dict[str, int]) -> tuple[list[tuple[str, str]], list[int], dict]:
+    """Pairs drawn from the training parts of :mod:`training.nli`'s sets (``sizes`` per set)."""
+    from training import nli as nli_sets
+
+    pairs, labels, used = [], [], {}
+    for name, n in sizes.items():
+        chosen = nli_sets.sample(nli_sets.load(nli, name)[0], n)
+        pairs += [(c, e) for c, e, _ in chosen]
+        labels += [y for *_, y in chosen]
+        used[name] = len(chosen)
+    return pairs, labels, used
+
+
+def general_stage(nli: Path, out: Path, epochs: int = 1, sizes: dict[str, int] = GENERAL_MIX,
+                  log=print) -> dict:
+    """Stage 1 of the two-stage recipe: MiniLM fine-tuned on a mix of the general NLI sets,
+    written to ``out`` in the adapter format (the start of :func:`train` with ``start``)."""
+    pairs, labels, used = mix(nli, sizes)
+    log(f"general stage: {len(pairs)} pairs {np.bincount(labels, minlength=3).tolist()} {used}")
+    encoder, classifier = train_cross_encoder(pairs, labels, epochs=epochs, group=True, log=log)
+    meta = {"stage": "general", "trained_on": used,
+            "licences": "VitaminC, FEVER: CC BY-SA 3.0; SNLI: CC BY-SA 4.0",
+            "command": f"python -m training.verifier --general-stage {out} --nli {nli}",
+            "date": date.today().isoformat(), "epochs": epochs, "pairs": len(pairs),
+            "delta_rank": DELTA_RANK}
+    partial = out.with_name(out.name + ".partial")
+    write_weights(partial, compress(encoder, classifier), meta)
+    partial.replace(out)
+    return meta
+
+
+def fit_decider(folder: Path, out: Path, tensors: dict, meta: dict, held: list[dict],
+                nli: Path | None = None) -> dict:
+    """Fit the claim decider on the held claims scored with ``tensors`` (and, with ``nli``,
+    Citation-Integrity's dev claims), and write both to ``out`` (replaced only at the end,
+    so a killed run leaves it as it was)."""
     from synth.verification.xenc import XencScorer
     from training.fitting import fit_claim_decider
 
     partial = out.with_name(out.name + ".partial")
     write_weights(partial, tensors, meta)
-    decider, report = fit_claim_decider(*decider_examples(held, folder, XencScorer(partial)))
+    scorer = XencScorer(partial)
+    scored, labels = decider_examples(held, folder, scorer)
+    if nli is not None:
+        more, more_labels = citation_decider_examples(nli, scorer)
+        scored, labels = scored + more, labels + more_labels
+        meta = {**meta, "decider_on": "Check-COVID held claims and Citation-Integrity dev"}
+    decider, report = fit_claim_decider(scored, labels)
     meta = {**meta, "decider": decider, "held_report": report}
     write_weights(partial, tensors, meta)
     partial.replace(out)
     return meta
 
 
-def refit_decider(folder: Path, out: Path) -> dict:
+def refit_decider(folder: Path, out: Path, nli: Path | None = None) -> dict:
     """Refit only the decider of the adapter file ``out``, its weights unchanged: what a full
     run fits on the same weights, in minutes (after a change to how evidence is decided)."""
     from synth.verification.xenc import read_adapters
@@ -274,14 +386,19 @@ def refit_decider(folder: Path, out: Path) -> dict:
     claims, _ = load_check_covid(folder)
     _, held = split_by_abstract(claims)
     meta["decider_refitted"] = date.today().isoformat()
-    return fit_decider(folder, out, tensors, meta, held)
+    return fit_decider(folder, out, tensors, meta, held, nli)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("check_covid", type=Path, help="the Check-COVID folder")
+    parser.add_argument("check_covid", type=Path, nargs="?", help="the Check-COVID folder")
+    parser.add_argument("--general-stage", type=Path, metavar="OUT",
+                        help="only train stage 1 (general NLI mix of --nli) into OUT")
+    parser.add_argument("--start", type=Path, help="continue from a stage-1 file")
+    parser.add_argument("--nli", type=Path, help="the nli/ data folder (its sets join "
+                        "training: the general mix with --general-stage, else Citation-Integrity)")
     parser.add_argument("--out", type=Path, default=XENC_PATH)
-    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--epochs", type=int, help="default 1 for --general-stage, else 3")
     parser.add_argument("--abstracts", type=Path,
                         help="an arXiv snapshot file (CC0 abstracts) for synthetic pairs")
     parser.add_argument("--synthetic", type=int, default=0,
@@ -289,8 +406,17 @@ def main() -> None:
     parser.add_argument("--decider-only", action="store_true",
                         help="keep the weights in --out and refit only the claim decider")
     args = parser.parse_args()
-    meta = (refit_decider(args.check_covid, args.out) if args.decider_only else
-            train(args.check_covid, args.out, args.epochs, args.abstracts, args.synthetic))
+    if args.general_stage:
+        if args.nli is None:
+            parser.error("--general-stage needs --nli FOLDER")
+        meta = general_stage(args.nli, args.general_stage, epochs=args.epochs or 1)
+    elif args.check_covid is None:
+        parser.error("give the Check-COVID folder")
+    elif args.decider_only:
+        meta = refit_decider(args.check_covid, args.out, args.nli)
+    else:
+        meta = train(args.check_covid, args.out, args.epochs or 3, args.abstracts,
+                     args.synthetic, start=args.start, nli=args.nli)
     print(json.dumps({k: v for k, v in meta.items() if k != "decider"}, indent=2))
 
 

@@ -289,6 +289,33 @@ def eval_scifact_cmd(settings: Settings, folder: Path, claims_name: str, limit: 
         click.echo(f"{key:<24}{value}")
 
 
+@eval_group.command(name="pairs")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def eval_pairs_cmd(settings: Settings, file: Path, as_json: bool) -> None:
+    """Score labelled (claim, evidence) pairs with the verifier (SYNTH_VERIFY_MODEL) and print
+    accuracy, macro-F1, per-class F1, the confusion matrix and pairs/s.
+
+    FILE is JSON Lines of {"claim", "evidence", "label"}; labels are entailment / neutral /
+    contradiction or SUPPORT / NEI / REFUTE, and any other label is an error."""
+    from synth.verification.pairs import eval_pairs
+
+    with _store(settings) as store, progress_bars(False) as bars:
+        _, scorer = _verifier(settings, store)
+        report = eval_pairs(scorer, file, progress=lambda d, t: bars("pairs", d, t))
+    if as_json:
+        click.echo(report.model_dump_json(indent=2))
+        return
+    click.echo(f"{report.pairs} pairs, scorer {report.scorer}: accuracy {report.accuracy:.4f}, "
+               f"macro-F1 {report.macro_f1:.4f}, {report.pairs_per_second:.1f} pairs/s")
+    for label, f1 in report.f1_by_class.items():
+        click.echo(f"  F1 {label:<14}{f1:.4f}")
+    click.echo("  confusion (gold -> predicted): " + "; ".join(
+        f"{g}: " + ", ".join(f"{p} {n}" for p, n in row.items())
+        for g, row in report.confusion.items()))
+
+
 @cli.command()
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj

@@ -62,6 +62,7 @@ def open_store(path: Path) -> Store:
     A library that cannot be written (a read-only mount, a file without write permission) is
     opened read-only instead: every read command works, and the first write is refused with
     one line (:attr:`Store.readonly`)."""
+    conn: sqlite3.Connection | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = _connect(str(path), uri=False)
@@ -77,14 +78,14 @@ def open_store(path: Path) -> Store:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
-    except sqlite3.DatabaseError as err:
+    except (sqlite3.DatabaseError, OSError) as err:
+        if conn is not None:
+            conn.close()
         if _read_only(err) and path.is_file():
             return open_readonly(path)
-        raise StoreError(f"cannot open library {path}: {err}",
-                         "check the path, or move the file aside and re-ingest") from err
-    except OSError as err:
-        if _read_only(err) and path.is_file():
-            return open_readonly(path)
+        if isinstance(err, sqlite3.DatabaseError):
+            raise StoreError(f"cannot open library {path}: {err}",
+                             "check the path, or move the file aside and re-ingest") from err
         raise StoreError(f"cannot create library at {path}: {err.strerror or err}",
                          "set --home or SYNTH_HOME to a writable folder") from err
     return Store(db, path)
@@ -105,9 +106,9 @@ def _read_only(err: Exception) -> bool:
 
 
 def open_readonly(path: Path) -> Store:
-    """Open an existing library for reading only. On read-only media SQLite cannot create the
-    WAL's shared-memory file, so the library is then opened as immutable (nothing can change
-    it while it is mounted read-only)."""
+    """Open an existing library for reading only. Where SQLite cannot even create the WAL's
+    shared-memory file (read-only media), the file is opened as immutable: read as it is,
+    which is safe because nothing can write to it there either."""
     location = "file:" + quote(str(path.resolve()))
     last: sqlite3.DatabaseError | None = None
     for flags in ("?mode=ro", "?mode=ro&immutable=1"):

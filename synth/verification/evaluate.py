@@ -5,14 +5,16 @@ given to :func:`eval_scifact` (use a separate ``--home``), and every labelled cl
 by open retrieval over it: no gold documents are given. Metrics, as SciFact defines them:
 
 * claim-level 3-class macro-F1: SUPPORT if some evidence document supports the claim,
-  CONTRADICT if some contradicts it, NOT ENOUGH INFO if none is listed;
+  CONTRADICT if some contradicts it, NOT ENOUGH INFO if none is listed (a file may write
+  REFUTE for CONTRADICT, as Citation-Integrity's does; any other label is an error);
 * abstract-level label-only F1: a predicted (document, label) pair is correct when the
   document is gold evidence for the claim with that label (at most 3 documents per claim);
 * retrieval recall: share of claims with evidence whose gold document is among the papers
   considered (top 3);
 * expected calibration error (10 equal-width bins) of the verdict confidence against
   correctness of the claim label;
-* throughput in claims per second, split into retrieval and scoring seconds.
+* throughput in claims per second, split into retrieval and scoring seconds, on a library
+  as ``synth ingest`` leaves it (the corpus passages embedded first, timed apart).
 
 A claim synth refuses to check (empty, or longer than a claim can be) does not stop the run:
 it is counted in ``refused`` and as predicted NOT ENOUGH INFO.
@@ -29,7 +31,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field
 
-from synth.errors import InvalidClaim, InvalidInput, SnapshotError
+from synth.errors import InvalidClaim, InvalidInput, SnapshotError, shown
 from synth.library.snapshot import import_snapshot
 from synth.records.verdicts import Verdict
 from synth.search.hybrid import Searcher
@@ -41,6 +43,7 @@ from synth.verification.verify import Timings, verify_claim
 log = logging.getLogger(__name__)
 TO_SCIFACT = {"supported": "SUPPORT", "contradicted": "CONTRADICT", "insufficient": "NEI"}
 CLASSES = ("SUPPORT", "CONTRADICT", "NEI")
+SCIFACT_LABELS = {"SUPPORT": "SUPPORT", "CONTRADICT": "CONTRADICT", "REFUTE": "CONTRADICT"}
 
 
 class EvalReport(BaseModel):
@@ -56,6 +59,9 @@ class EvalReport(BaseModel):
     claims_per_second: float
     retrieval_seconds: float
     scoring_seconds: float
+    ingest_seconds: float | None = Field(None, description="embedding the corpus passages "
+                                         "before the first claim (what `synth ingest` does); "
+                                         "not part of claims_per_second")
     confusion: dict[str, dict[str, int]]
 
 
@@ -97,6 +103,26 @@ def expected_calibration_error(confidence: list[float], correct: list[bool], bin
     return float(ece)
 
 
+def _scifact_labels(claim: dict, where: str) -> dict:
+    """``claim`` with every evidence label in SciFact's words (Citation-Integrity writes
+    REFUTE where SciFact writes CONTRADICT); an unknown label is an error, never another."""
+    evidence = claim.get("evidence")
+    if evidence is None:
+        return claim
+    try:
+        for sets in evidence.values():
+            for s in sets:
+                label = str(s["label"]).upper()
+                if label not in SCIFACT_LABELS:
+                    raise InvalidInput(f"{where}: unknown evidence label {shown(s['label'])}",
+                                       "use SUPPORT or CONTRADICT (REFUTE)")
+                s["label"] = SCIFACT_LABELS[label]
+    except (AttributeError, KeyError, TypeError):
+        raise InvalidInput(f"{where}: evidence is not {{doc_id: [{{sentences, label}}]}}",
+                           "give a SciFact-format claims file") from None
+    return claim
+
+
 def load_claims(path: Path, limit: int | None = None) -> list[dict]:
     """The labelled claims of a SciFact-format claims file (a line without ``evidence``, as in
     SciFact's unlabelled test split, is left out)."""
@@ -116,7 +142,7 @@ def load_claims(path: Path, limit: int | None = None) -> list[dict]:
         if not isinstance(claim, dict):
             raise InvalidInput(f"{path}:{n}: not a JSON object",
                                'each line is {"id": ..., "claim": "...", "evidence": {...}}')
-        claims.append(claim)
+        claims.append(_scifact_labels(claim, f"{path}:{n}"))
     claims = [c for c in claims if "evidence" in c]  # the test split has no labels
     return claims[:limit] if limit else claims
 
@@ -129,7 +155,9 @@ def eval_scifact(store: Store, searcher_for: Callable[[], Searcher], scorer: Pai
     if imported.failed and not (imported.added or imported.unchanged):
         raise SnapshotError(f"no record of {corpus} could be imported: {imported.failed[0]}",
                             "give the folder of a SciFact-format corpus.jsonl")
-    searcher = searcher_for()
+    began = time.perf_counter()
+    searcher = searcher_for()  # embeds the passages ingest left unembedded, as ingest would
+    ingest_seconds = time.perf_counter() - began
     claims = load_claims(claims_path, limit)
     timings = Timings()
     start = time.perf_counter()
@@ -144,7 +172,8 @@ def eval_scifact(store: Store, searcher_for: Callable[[], Searcher], scorer: Pai
         if progress:
             progress(i, len(claims))
     seconds = time.perf_counter() - start
-    return report(claims, verdicts, scorer.name, seconds, timings)
+    return report(claims, verdicts, scorer.name, seconds, timings).model_copy(
+        update={"ingest_seconds": round(ingest_seconds, 2)})
 
 
 def report(claims: list[dict], given: list[Verdict | None], scorer: str, seconds: float,

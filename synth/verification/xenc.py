@@ -55,19 +55,42 @@ def bf16_is_fast() -> bool:
         return False
 
 
-def build_model():
-    """A trainable cross-encoder: MiniLM (word embeddings frozen) and a linear 3-way head."""
+def build_model(start: Path | None = None):
+    """A trainable cross-encoder: MiniLM (word embeddings frozen) and a linear 3-way head;
+    with ``start``, an adapter file whose change is applied first (a later training stage)."""
     torch = _torch()
     from transformers import AutoModel, AutoTokenizer
 
     location = base_location()
     tokenizer = AutoTokenizer.from_pretrained(location)
     encoder = AutoModel.from_pretrained(location)
+    classifier = torch.nn.Linear(encoder.config.hidden_size, 3)
+    if start is not None:
+        apply_adapters(encoder, classifier, read_adapters(start)[0], start)
     for module in (encoder.embeddings, encoder.pooler):  # the pooler is unused (mean pooling)
         for p in module.parameters() if module is not None else ():
             p.requires_grad = False
-    classifier = torch.nn.Linear(encoder.config.hidden_size, 3)
     return tokenizer, encoder, classifier
+
+
+def apply_adapters(encoder, classifier, tensors: dict, path: Path) -> None:
+    """Add an adapter file's weight changes to the base ``encoder`` and load its classifier."""
+    torch = _torch()
+    params = dict(encoder.named_parameters())
+    try:
+        with torch.no_grad():
+            for key, tensor in tensors.items():
+                name, _, kind = key.rpartition(".")
+                if kind == "delta":
+                    params[name] += tensor.float()
+                elif kind == "lora_a":
+                    params[name] += tensors[f"{name}.lora_b"].float() @ tensor.float()
+        classifier.load_state_dict({"weight": tensors["classifier.weight"],
+                                    "bias": tensors["classifier.bias"]})
+    except (KeyError, RuntimeError) as err:
+        raise ModelError(f"the verifier weights {path} do not fit the MiniLM base model: "
+                         f"{type(err).__name__} {err}",
+                         "retrain them: python -m training.verifier") from err
 
 
 def mean_pool(hidden, mask):
@@ -145,22 +168,8 @@ class XencScorer:
         location = base_location()
         self.tokenizer = AutoTokenizer.from_pretrained(location)
         self.encoder = AutoModel.from_pretrained(location).eval()
-        params = dict(self.encoder.named_parameters())
         self.classifier = torch.nn.Linear(self.encoder.config.hidden_size, 3)
-        try:
-            with torch.no_grad():
-                for key, tensor in tensors.items():
-                    name, _, kind = key.rpartition(".")
-                    if kind == "delta":
-                        params[name] += tensor.float()
-                    elif kind == "lora_a":
-                        params[name] += tensors[f"{name}.lora_b"].float() @ tensor.float()
-            self.classifier.load_state_dict({"weight": tensors["classifier.weight"],
-                                             "bias": tensors["classifier.bias"]})
-        except (KeyError, RuntimeError) as err:
-            raise ModelError(f"the verifier weights {path} do not fit the MiniLM base model: "
-                             f"{type(err).__name__} {err}",
-                             "retrain them: python -m training.verifier") from err
+        apply_adapters(self.encoder, self.classifier, tensors, path)
         self.classifier.eval()
         self.dtype = torch.bfloat16 if bf16_is_fast() else torch.float32
         self.encoder.to(self.dtype)
