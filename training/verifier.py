@@ -47,6 +47,7 @@ import json
 import random
 import tempfile
 import time
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -200,18 +201,10 @@ def decider_examples(held: list[dict], folder: Path, scorer) -> tuple[list[dict]
     the library does not address looks like). Check-COVID's own NOTENOUGHINFO claims are not
     used here: every one repeats the text of a SUPPORT or REFUTE claim and is NEI only for
     one particular sentence, so at claim level it would teach the decider noise."""
-    from synth.library.snapshot import import_snapshot
-    from synth.search.embed import CachedEmbedder, load_embedder
-    from synth.search.hybrid import Searcher
-    from synth.store.db import open_store
     from synth.verification.verify import TOP_PAPERS, score_evidence
 
     scored, labels = [], []
-    with tempfile.TemporaryDirectory() as tmp:
-        store = open_store(Path(tmp) / "library.db")
-        import_snapshot(store, folder / "corpus.json")
-        searcher = Searcher(store, CachedEmbedder(store, load_embedder()))
-        every = store.paper_ids()
+    with temporary_library(folder / "corpus.json") as (searcher, every):
         for c in held:
             if c["label"] == "NOTENOUGHINFO":
                 continue
@@ -221,8 +214,20 @@ def decider_examples(held: list[dict], folder: Path, scorer) -> tuple[list[dict]
             scored.append(score_evidence(c["claim"], searcher, scorer, paper_ids=others,
                                          max_papers=TOP_PAPERS))
             labels.append("insufficient")
-        store.close()
     return scored, labels
+
+
+@contextmanager
+def temporary_library(corpus: Path):
+    """(searcher, every paper id) of a throwaway library holding ``corpus``, embedded."""
+    from synth.library.snapshot import import_snapshot
+    from synth.search.embed import CachedEmbedder, load_embedder
+    from synth.search.hybrid import Searcher
+    from synth.store.db import open_store
+
+    with tempfile.TemporaryDirectory() as tmp, open_store(Path(tmp) / "library.db") as store:
+        import_snapshot(store, corpus)
+        yield Searcher(store, CachedEmbedder(store, load_embedder())), store.paper_ids()
 
 
 def citation_decider_examples(nli: Path, scorer) -> tuple[list[dict], list[str]]:
@@ -230,10 +235,6 @@ def citation_decider_examples(nli: Path, scorer) -> tuple[list[dict], list[str]]
     trains on them) in a temporary library of its corpus: each SUPPORT / REFUTE claim by open
     retrieval with its label, and again with its cited abstracts left out (insufficient);
     each claim without evidence by open retrieval (insufficient)."""
-    from synth.library.snapshot import import_snapshot
-    from synth.search.embed import CachedEmbedder, load_embedder
-    from synth.search.hybrid import Searcher
-    from synth.store.db import open_store
     from synth.verification.evaluate import gold_label, load_claims
     from synth.verification.verify import MAX_CLAIM_CHARS, TOP_PAPERS, score_evidence
     from training.nli import tidy
@@ -241,11 +242,7 @@ def citation_decider_examples(nli: Path, scorer) -> tuple[list[dict], list[str]]
     folder = nli / "citation-integrity"
     verdict = {"SUPPORT": "supported", "CONTRADICT": "contradicted", "NEI": "insufficient"}
     scored, labels = [], []
-    with tempfile.TemporaryDirectory() as tmp:
-        store = open_store(Path(tmp) / "library.db")
-        import_snapshot(store, folder / "corpus.jsonl")
-        searcher = Searcher(store, CachedEmbedder(store, load_embedder()))
-        every = store.paper_ids()
+    with temporary_library(folder / "corpus.jsonl") as (searcher, every):
         for c in load_claims(folder / "claims_dev.jsonl"):
             claim, label = tidy(c["claim"]), verdict[gold_label(c)]
             if not claim or len(claim) > MAX_CLAIM_CHARS:
@@ -258,7 +255,6 @@ def citation_decider_examples(nli: Path, scorer) -> tuple[list[dict], list[str]]
                 scored.append(score_evidence(claim, searcher, scorer, paper_ids=others,
                                              max_papers=TOP_PAPERS))
                 labels.append("insufficient")
-        store.close()
     return scored, labels
 
 

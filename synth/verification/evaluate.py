@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -70,9 +70,11 @@ def gold_label(claim: dict) -> str:
     return "SUPPORT" if "SUPPORT" in labels else "CONTRADICT" if "CONTRADICT" in labels else "NEI"
 
 
-def f1_scores(gold: list[str], pred: list[str]) -> dict[str, float]:
+def f1_scores(gold: list[str], pred: list[str],
+              classes: tuple[str, ...] = CLASSES) -> dict[str, float]:
+    """F1 of each of ``classes`` (SciFact's by default) for gold and predicted labels."""
     out = {}
-    for c in CLASSES:
+    for c in classes:
         tp = sum(g == p == c for g, p in zip(gold, pred))
         fp = sum(p == c != g for g, p in zip(gold, pred))
         fn = sum(g == c != p for g, p in zip(gold, pred))
@@ -103,6 +105,27 @@ def expected_calibration_error(confidence: list[float], correct: list[bool], bin
     return float(ece)
 
 
+def json_objects(path: Path, example: str) -> Iterator[tuple[int, dict]]:
+    """(line number, object) of each non-blank line of a JSON Lines file of labelled data;
+    a file that cannot be read, or a line that is not a JSON object, is an
+    :class:`InvalidInput` naming it (``example`` shows what a line should be)."""
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError as err:
+        raise InvalidInput(f"cannot read {path}: {err.strerror or err}",
+                           f"give a JSON Lines file, each line {example}") from None
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError:
+            row = None
+        if not isinstance(row, dict):
+            raise InvalidInput(f"{path}:{n}: not a JSON object", f"each line is {example}")
+        yield n, row
+
+
 def _scifact_labels(claim: dict, where: str) -> dict:
     """``claim`` with every evidence label in SciFact's words (Citation-Integrity writes
     REFUTE where SciFact writes CONTRADICT); an unknown label is an error, never another."""
@@ -126,23 +149,8 @@ def _scifact_labels(claim: dict, where: str) -> dict:
 def load_claims(path: Path, limit: int | None = None) -> list[dict]:
     """The labelled claims of a SciFact-format claims file (a line without ``evidence``, as in
     SciFact's unlabelled test split, is left out)."""
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError as err:
-        raise InvalidInput(f"cannot read claims file {path}: {err.strerror or err}",
-                           "give a SciFact-format claims .jsonl") from None
-    claims = []
-    for n, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            claim = json.loads(line)
-        except ValueError:
-            claim = None
-        if not isinstance(claim, dict):
-            raise InvalidInput(f"{path}:{n}: not a JSON object",
-                               'each line is {"id": ..., "claim": "...", "evidence": {...}}')
-        claims.append(_scifact_labels(claim, f"{path}:{n}"))
+    claims = [_scifact_labels(claim, f"{path}:{n}") for n, claim in json_objects(
+        path, '{"id": ..., "claim": "...", "evidence": {...}}')]
     claims = [c for c in claims if "evidence" in c]  # the test split has no labels
     return claims[:limit] if limit else claims
 

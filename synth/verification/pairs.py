@@ -12,7 +12,6 @@ per second.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +20,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from synth.errors import InvalidInput, shown
+from synth.verification.evaluate import f1_scores, json_objects
 from synth.verification.scorers import LABELS, PairScorer
 
 BATCH = 64
@@ -51,23 +51,12 @@ def label_of(raw: object) -> str | None:
 
 def read_pairs(path: Path) -> tuple[list[tuple[str, str]], list[str]]:
     """(claim, evidence) pairs and their NLI labels; :class:`InvalidInput` for a bad line."""
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError as err:
-        raise InvalidInput(f"cannot read {path}: {err.strerror or err}",
-                           "give a JSON Lines file of labelled pairs") from None
     pairs, labels = [], []
-    for n, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except ValueError:
-            row = None
-        if not isinstance(row, dict) or not all(
-                isinstance(row.get(k), str) and row[k].strip() for k in ("claim", "evidence")):
+    example = '{"claim": "...", "evidence": "...", "label": "entailment"}'
+    for n, row in json_objects(path, example):
+        if not all(isinstance(row.get(k), str) and row[k].strip() for k in ("claim", "evidence")):
             raise InvalidInput(f"{path}:{n}: not an object with a claim and evidence text",
-                               'write {"claim": "...", "evidence": "...", "label": "entailment"}')
+                               f"write {example}")
         label = label_of(row.get("label"))
         if label is None:
             raise InvalidInput(f"{path}:{n}: unknown label {shown(row.get('label'))}",
@@ -80,21 +69,11 @@ def read_pairs(path: Path) -> tuple[list[tuple[str, str]], list[str]]:
     return pairs, labels
 
 
-def f1_by_class(gold: list[str], pred: list[str]) -> dict[str, float]:
-    out = {}
-    for c in LABELS:
-        tp = sum(g == p == c for g, p in zip(gold, pred))
-        fp = sum(p == c != g for g, p in zip(gold, pred))
-        fn = sum(g == c != p for g, p in zip(gold, pred))
-        out[c] = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-    return out
-
-
 def pair_report(scorer: str, gold: list[str], probs: np.ndarray, seconds: float) -> PairReport:
     """The figures of the module docstring; macro-F1 averages the classes the gold labels
     hold (a two-class set, such as FEVER's, is averaged over its two)."""
     pred = [LABELS[i] for i in np.asarray(probs).argmax(axis=1)]
-    by_class = f1_by_class(gold, pred)
+    by_class = f1_scores(gold, pred, LABELS)
     present = [c for c in LABELS if c in gold]
     return PairReport(
         pairs=len(gold), scorer=scorer,
