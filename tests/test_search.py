@@ -92,3 +92,20 @@ def test_rank_bm25_postings_give_bm25okapi_scores(library: Store) -> None:
     index = RankBM25Index(library)
     for query in ("agentic sketch comedy generation", "retrieval augmented generation evaluation"):
         assert np.allclose(index.scores(tokens(query)), index.bm25.get_scores(tokens(query)))
+
+
+def test_a_long_allowed_list_ranks_as_a_short_one(library: Store,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above FTS_IN_LIST_MAX allowed passages the ranked matches are filtered in Python (FTS5
+    would run the MATCH once per listed rowid); both paths give the same ranking."""
+    import synth.store.papers as papers
+
+    query = fts_query("retrieval augmented generation evaluation")
+    everything = library.passage_pks_for_papers(library.paper_ids())
+    allowed = set(sorted(everything)[::2])
+    assert len(allowed) > papers.FTS_IN_LIST_MAX
+    filtered = library.fts_search(query, 20, allowed)
+    monkeypatch.setattr(papers, "FTS_IN_LIST_MAX", 10**6)
+    assert library.fts_search(query, 20, allowed) == filtered
+    assert filtered and all(pk in allowed for pk, _ in filtered)
+    assert library.fts_search(query, 20, set()) == []

@@ -217,17 +217,25 @@ def decider_examples(held: list[dict], folder: Path, scorer) -> tuple[list[dict]
     return scored, labels
 
 
+LIBRARIES = Path(__file__).resolve().parent / "libraries"
+
+
 @contextmanager
-def temporary_library(corpus: Path):
-    """(searcher, every paper id) of a throwaway library holding ``corpus``, embedded."""
+def temporary_library(corpus: Path, keep: Path | None = LIBRARIES):
+    """(searcher, every paper id) of a library holding ``corpus``, embedded. It is kept in
+    ``keep`` (by default ``training/libraries/``, not committed), so a later fit reuses its
+    embeddings; with ``keep`` None it is thrown away."""
     from synth.library.snapshot import import_snapshot
     from synth.search.embed import CachedEmbedder, load_embedder
     from synth.search.hybrid import Searcher
     from synth.store.db import open_store
 
-    with tempfile.TemporaryDirectory() as tmp, open_store(Path(tmp) / "library.db") as store:
-        import_snapshot(store, corpus)
-        yield Searcher(store, CachedEmbedder(store, load_embedder())), store.paper_ids()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) if keep is None else keep / f"{corpus.parent.name}-{corpus.stem}"
+        folder.mkdir(parents=True, exist_ok=True)
+        with open_store(folder / "library.db") as store:
+            import_snapshot(store, corpus)
+            yield Searcher(store, CachedEmbedder(store, load_embedder())), store.paper_ids()
 
 
 def citation_decider_examples(nli: Path, scorer) -> tuple[list[dict], list[str]]:
@@ -279,17 +287,22 @@ def synthetic_training_pairs(train_claims: list[dict], corpus: dict[str, list[st
 
 def train(folder: Path, out: Path, epochs: int = 3, abstracts: Path | None = None,
           synthetic: int = 0, start: Path | None = None, nli: Path | None = None,
-          log=print) -> dict:
+          replay: int = 0, log=print) -> dict:
     """The whole recipe of the module docstring; writes ``out`` and returns its metadata.
     With ``start`` (a :func:`general_stage` file) training continues from it; with ``nli``,
-    Citation-Integrity's training pairs join Check-COVID's (the in-domain stage)."""
+    Citation-Integrity's training pairs join Check-COVID's (the in-domain stage), and
+    ``replay`` general pairs stage 1 did not see (so the stage keeps what stage 1 learned)."""
     claims, corpus = load_check_covid(folder)
     train_claims, held = split_by_abstract(claims)
     pairs, labels = training_pairs(train_claims, corpus)
     domain: dict = {}
+    replayed: dict = {}
     if nli is not None:
         extra, extra_labels, domain = mix(nli, {"citation-integrity": 10**9})
         pairs, labels = pairs + extra, labels + extra_labels
+        if replay:
+            extra, extra_labels, replayed = mix(nli, replay_mix(replay), after=GENERAL_MIX)
+            pairs, labels = pairs + extra, labels + extra_labels
     if synthetic:
         extra, extra_labels = synthetic_training_pairs(train_claims, corpus, abstracts,
                                                        synthetic)
@@ -302,11 +315,13 @@ def train(folder: Path, out: Path, epochs: int = 3, abstracts: Path | None = Non
                                               log=log)
     first = read_adapters(start)[1] if start is not None else None
     meta = {"trained_on": "Check-COVID train (MIT), composed+extracted" + (
-                f"; Citation-Integrity train (MIT): {domain}" if domain else ""),
+                f"; Citation-Integrity train (MIT): {domain}" if domain else "") + (
+                f"; general pairs replayed: {replayed}" if replayed else ""),
             "general_stage": first,
             "command": "python -m training.verifier ../shared/data/check-covid" + (
                 f" --abstracts {abstracts} --synthetic {synthetic}" if synthetic else "") + (
-                f" --start {start}" if start else "") + (f" --nli {nli}" if nli else ""),
+                f" --start {start}" if start else "") + (f" --nli {nli}" if nli else "") + (
+                f" --replay {replay}" if replay else "") + f" --epochs {epochs}",
             "date": date.today().isoformat(), "epochs": epochs, "delta_rank": DELTA_RANK,
             "pairs": len(pairs), "train_claims": len(train_claims),
             "held_claims": len(held), "synthetic_sentences": synthetic,
@@ -317,13 +332,25 @@ def train(folder: Path, out: Path, epochs: int = 3, abstracts: Path | None = Non
 GENERAL_MIX = {"vitaminc-real": 12000, "vitaminc-synthetic": 4000, "fever": 4000, "snli": 4000}
 
 
-def mix(nli: Path, sizes: dict[str, int]) -> tuple[list[tuple[str, str]], list[int], dict]:
-    """Pairs drawn from the training parts of :mod:`training.nli`'s sets (``sizes`` per set)."""
+def replay_mix(n: int) -> dict[str, int]:
+    """``n`` general pairs in :data:`GENERAL_MIX`'s proportions, for the in-domain stage."""
+    total = sum(GENERAL_MIX.values())
+    return {name: round(n * size / total) for name, size in GENERAL_MIX.items()}
+
+
+def mix(nli: Path, sizes: dict[str, int], after: dict[str, int] | None = None
+        ) -> tuple[list[tuple[str, str]], list[int], dict]:
+    """Pairs drawn from the training parts of :mod:`training.nli`'s sets (``sizes`` per set);
+    with ``after``, none of the pairs that ``mix(nli, after)`` draws (fresh pairs)."""
     from training import nli as nli_sets
 
     pairs, labels, used = [], [], {}
     for name, n in sizes.items():
-        chosen = nli_sets.sample(nli_sets.load(nli, name)[0], n)
+        train = nli_sets.load(nli, name)[0]
+        if after and name in after:
+            seen = set(nli_sets.sample(train, after[name]))
+            train = [p for p in train if p not in seen]
+        chosen = nli_sets.sample(train, n)
         pairs += [(c, e) for c, e, _ in chosen]
         labels += [y for *_, y in chosen]
         used[name] = len(chosen)
@@ -399,6 +426,9 @@ def main() -> None:
                         help="an arXiv snapshot file (CC0 abstracts) for synthetic pairs")
     parser.add_argument("--synthetic", type=int, default=0,
                         help="sentences to make synthetic pairs from (3 pairs each)")
+    parser.add_argument("--replay", type=int, default=0, metavar="N",
+                        help="with --start and --nli: N general pairs stage 1 did not see "
+                        "join the in-domain stage")
     parser.add_argument("--decider-only", action="store_true",
                         help="keep the weights in --out and refit only the claim decider")
     args = parser.parse_args()
@@ -412,7 +442,7 @@ def main() -> None:
         meta = refit_decider(args.check_covid, args.out, args.nli)
     else:
         meta = train(args.check_covid, args.out, args.epochs or 3, args.abstracts,
-                     args.synthetic, start=args.start, nli=args.nli)
+                     args.synthetic, start=args.start, nli=args.nli, replay=args.replay)
     print(json.dumps({k: v for k, v in meta.items() if k != "decider"}, indent=2))
 
 

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from itertools import islice
 
 import numpy as np
 import sqlite_utils
 
 from synth.records.papers import Paper, ParsedText, ParseProblem, Passage, sha256_text
 from synth.store.base import StoreBase, now, paper_from_row
+
+# Above this many allowed passages, a filtered full-text search filters the ranked matches
+# rather than pass the passages to SQLite (:meth:`PaperRows.fts_search`).
+FTS_IN_LIST_MAX = 200
 
 
 class PaperRows(StoreBase):
@@ -129,14 +134,20 @@ class PaperRows(StoreBase):
         optionally only among the ``allowed`` passage pks."""
         if not match or allowed == set():
             return []
-        where = ""
-        args: list[object] = [match]
-        if allowed is not None:
-            where = f" AND rowid IN ({','.join('?' * len(allowed))})"
-            args += sorted(allowed)
-        rows = self.db.execute(
-            "SELECT rowid, bm25(passages_fts) FROM passages_fts WHERE passages_fts MATCH ?"
-            f"{where} ORDER BY bm25(passages_fts) LIMIT ?", [*args, limit]).fetchall()
+        query = ("SELECT rowid, bm25(passages_fts) FROM passages_fts WHERE passages_fts MATCH ?"
+                 "{where} ORDER BY bm25(passages_fts)")
+        rows: Iterable[tuple[int, float]]
+        if allowed is None:
+            rows = self.db.execute(query.format(where="") + " LIMIT ?", [match, limit])
+        elif len(allowed) > FTS_IN_LIST_MAX:
+            # FTS5 runs the MATCH once per value of a rowid IN list, so a long list is slow:
+            # walk the ranked matches instead and keep the allowed ones
+            ranked = self.db.execute(query.format(where=""), [match])
+            rows = islice((r for r in ranked if r[0] in allowed), limit)
+        else:
+            rows = self.db.execute(
+                query.format(where=f" AND rowid IN ({','.join('?' * len(allowed))})")
+                + " LIMIT ?", [match, *sorted(allowed), limit])
         return [(r[0], -r[1]) for r in rows]
 
     def paper_ids(self) -> list[str]:
