@@ -89,19 +89,11 @@ class OnnxScorer(XencScorer):
         self.session = ort.InferenceSession(str(chosen), options,
                                             providers=["CPUExecutionProvider"])
 
-    def logits(self, pairs: list[tuple[str, str]]) -> np.ndarray:
-        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
-        out = []
-        for i in range(0, len(order), xenc.BATCH):
-            batch = [pairs[j] for j in order[i:i + xenc.BATCH]]
-            enc = self.tokenizer([c for c, _ in batch], [e for _, e in batch],
-                                 truncation="longest_first", max_length=xenc.MAX_TOKENS,
-                                 padding=True, return_tensors="np")
-            out.append(self.session.run(None, {k: enc[k].astype(np.int64) for k in INPUTS})[0])
-        logits = np.concatenate(out) if out else np.zeros((0, 3), dtype=np.float32)
-        restored = np.empty_like(logits)
-        restored[order] = logits
-        return restored
+    def batch_logits(self, batch: list[tuple[str, str]]) -> np.ndarray:
+        enc = self.tokenizer([c for c, _ in batch], [e for _, e in batch],
+                             truncation="longest_first", max_length=xenc.MAX_TOKENS,
+                             padding=True, return_tensors="np")
+        return self.session.run(None, {k: enc[k].astype(np.int64) for k in INPUTS})[0]
 
 
 def torch_scorer(dtype: str) -> XencScorer:

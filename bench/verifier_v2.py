@@ -27,6 +27,7 @@ from pathlib import Path
 
 import verify_naive
 from _common import DATA, OUT
+from verify_backends import naive_row
 
 from synth.library.snapshot import import_snapshot
 from synth.search.embed import CachedEmbedder, load_embedder
@@ -73,13 +74,9 @@ def main() -> None:
     slices = {name: nli.sample(nli.load(DATA / "nli", name)[1], args.pairs) for name in nli.SETS}
     lines, pair_lines, results = [HEADER, "|" + "---|" * 11], [], {}
     if verify_naive.installed():
-        n = verify_naive.measure(OUT / "scifact-home", args.limit)
-        f, sec = n["f1_by_class"], n["seconds"]
-        lines.append(f"| naive stack (thresholds 5-fold CV on SciFact) | SciFact train | "
-                     f"**{n['macro_f1']:.3f}** | {f['SUPPORT']:.3f} | {f['CONTRADICT']:.3f} | "
-                     f"{f['NEI']:.3f} | {n['abstract_label_f1']:.3f} | "
-                     f"{n['ece_uncalibrated']:.3f} | {n['claims_per_second']:.1f} | "
-                     f"{sec['retrieval']:.0f} | {sec['embedding'] + sec['contradiction']:.0f} |")
+        lines.append(naive_row(verify_naive.measure(OUT / "scifact-home", args.limit),
+                               "naive stack (thresholds 5-fold CV on SciFact) | SciFact train",
+                               recall=False) or "")
     else:
         print(f"no naive stack row: {verify_naive.INSTALL}")
     for path in [XENC_PATH, *args.candidate]:

@@ -51,17 +51,21 @@ def row(name: str, decider: str, r: EvalReport) -> str:
             f"{r.retrieval_seconds:.0f} | {r.scoring_seconds:.0f} |")
 
 
-def naive_row() -> str | None:
+def naive_row(figures: dict | None = None, name: str = "naive stack (BM25 top 3, MiniLM "
+              "cosine, aegis 2-way) | 2 thresholds, 5-fold CV on SciFact",
+              recall: bool = True) -> str | None:
+    """The naive stack's table row from its figures (by default bench/out/verify_naive.json,
+    None when it has not been written); ``recall``: with the recall@3 column."""
     path = OUT / "verify_naive.json"
-    if not path.is_file():
+    if figures is None and not path.is_file():
         return None
-    n = json.loads(path.read_text())
+    n = figures or json.loads(path.read_text())
     f, sec = n["f1_by_class"], n["seconds"]
     scoring = sec.get("embedding", 0) + sec.get("contradiction", 0)
-    return (f"| naive stack (BM25 top 3, MiniLM cosine, aegis 2-way) | 2 thresholds, 5-fold CV "
-            f"on SciFact | **{n['macro_f1']:.3f}** | {f['SUPPORT']:.3f} | {f['CONTRADICT']:.3f} "
-            f"| {f['NEI']:.3f} | {n['abstract_label_f1']:.3f} | {n['retrieval_recall_top3']:.3f} "
-            f"| {n['ece_uncalibrated']:.3f} | {n['claims_per_second']:.1f} | "
+    top3 = f" {n['retrieval_recall_top3']:.3f} |" if recall else ""
+    return (f"| {name} | **{n['macro_f1']:.3f}** | {f['SUPPORT']:.3f} | {f['CONTRADICT']:.3f} "
+            f"| {f['NEI']:.3f} | {n['abstract_label_f1']:.3f} |{top3} "
+            f"{n['ece_uncalibrated']:.3f} | {n['claims_per_second']:.1f} | "
             f"{sec.get('retrieval', 0):.0f} | {scoring:.0f} |")
 
 

