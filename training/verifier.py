@@ -47,7 +47,7 @@ import json
 import random
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import date
 from pathlib import Path
 
@@ -230,10 +230,10 @@ def temporary_library(corpus: Path, keep: Path | None = LIBRARIES):
     from synth.search.hybrid import Searcher
     from synth.store.db import open_store
 
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) if keep is None else keep / f"{corpus.parent.name}-{corpus.stem}"
-        folder.mkdir(parents=True, exist_ok=True)
-        with open_store(folder / "library.db") as store:
+    kept = None if keep is None else keep / f"{corpus.parent.name}-{corpus.stem}"
+    with tempfile.TemporaryDirectory() if kept is None else nullcontext(str(kept)) as where:
+        Path(where).mkdir(parents=True, exist_ok=True)
+        with open_store(Path(where) / "library.db") as store:
             import_snapshot(store, corpus)
             yield Searcher(store, CachedEmbedder(store, load_embedder())), store.paper_ids()
 
