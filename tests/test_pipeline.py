@@ -59,6 +59,8 @@ def ask(home: Path, embedder, question: str, **options) -> Report:
 
 def test_report_answers_from_verified_claims_whose_quotes_sit_at_their_spans(home, embedder):
     report = ask(home, embedder, QUESTION)
+    assert report.answer and report.answer.verdict == "yes" and report.answer.papers_for
+    assert report.abstract[0].text == report.answer.text  # the report opens with its answer
     assert report.answerable and report.answerability[0].endswith("bear on the question.")
     assert report.results["claims_verified"] >= 3 and report.results["papers_kept"] >= 2
     with open_store(home / "library.db") as store:
@@ -71,8 +73,8 @@ def test_report_answers_from_verified_claims_whose_quotes_sit_at_their_spans(hom
     scores = [r.overall for r in report.reviews]
     assert abs(report.spread - (max(scores) - min(scores))) < 0.11
     assert set(report.manifest.templates) == {"report.md.j2", "report.html.j2"}
-    assert set(report.seconds) == {"retrieve", "screen", "extract", "verify", "review",
-                                   "synthesize"}
+    assert set(report.seconds) == {"retrieve", "screen", "extract", "verify", "answer",
+                                   "review", "synthesize"}
     data = json.loads(render(report, "json"))
     assert {"text", "quote", "paper_id", "page", "char_start", "char_end", "label",
             "confidence"} <= set(data["claims"][0])
@@ -94,6 +96,7 @@ def test_untrusted_titles_are_escaped_in_every_format(home, embedder):
 
 def test_question_no_paper_touches_says_so_first_and_scores_low(home, embedder):
     report = ask(home, embedder, "What hydration works best for a rye sourdough bread?")
+    assert report.answer and report.answer.verdict == "not_answered"
     assert not report.answerable
     assert report.answerability[0].startswith("The sources do not answer this question")
     assert report.score <= CEILING_UNANSWERED
@@ -154,7 +157,8 @@ def test_cli_ask_reports_show_and_dry_run(home, tmp_path):
     result = runner.invoke(cli, ["ask", "-q", "--source", "library", "--max-papers", "2",
                                  "--out", str(out), "--format", "md,json", QUESTION], env=env)
     assert result.exit_code == 0, result.output
-    assert "verified claims from" in result.output.splitlines()[0]
+    assert result.output.splitlines()[0].startswith(("Yes:", "No:", "Mixed:", "Partly"))
+    assert "bear on the question" in result.output.splitlines()[1]
     assert sorted(p.suffix for p in out.iterdir() if p.is_file()) == [".json", ".md"]
     cards = list((out / "cards").glob("*.md"))
     [md] = out.glob("*.md")

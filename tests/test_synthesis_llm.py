@@ -10,7 +10,7 @@ import pytest
 from synth.config import load_settings
 from synth.errors import LLMError
 from synth.llm.client import LLM
-from synth.records.reports import ReportClaim
+from synth.records.reports import Answer, ReportClaim
 from synth.report.review import CEILING_UNANSWERED, facts, llm_review
 from synth.report.synthesize import llm_abstract
 
@@ -24,6 +24,11 @@ CLAIMS = [ReportClaim(n=n, id=str(n), text=text, quote=text, paper_id="2401.0000
                           (2, "Quantized models lose 1 point of accuracy.")]]
 
 
+ANSWER = Answer(kind="yes_no", verdict="yes", text="Yes: 1 paper supports it: T [C1].",
+                cites=[1])
+UNANSWERED = Answer(kind="yes_no", verdict="not_answered", text="Not answered.")
+
+
 def llm(url: str) -> LLM:
     return LLM(load_settings(llm_base_url=url, llm_model="scripted"))
 
@@ -35,10 +40,9 @@ def test_llm_abstract_is_checked_and_re_asked_until_citations_hold() -> None:
         server.reply_tool("Synthesis", {"sentences": [
             {"text": "Quantization cuts memory by 70% at a small accuracy cost.",
              "cites": [1, 2]}, {"text": "Whether speed improves is not shown.", "cites": []}]})
-        sentences = llm_abstract(llm(server.url), "Does quantization help?",
-                                 ["2 verified claims bear on the question."], CLAIMS)
-    assert [s.cites for s in sentences] == [[], [1, 2], []]
-    assert sentences[0].text == "2 verified claims bear on the question."
+        sentences = llm_abstract(llm(server.url), "Does quantization help?", ANSWER, CLAIMS)
+    assert [s.cites for s in sentences] == [[1], [1, 2], []]
+    assert sentences[0].text == ANSWER.text
     assert "not claims in the list" in json.dumps(server.requests[1]["messages"])
 
 
@@ -47,12 +51,12 @@ def test_llm_abstract_with_an_uncited_fact_fails_after_re_asking() -> None:
         server.reply_tool("Synthesis", {"sentences": [
             {"text": "Quantization reduces memory by 70%.", "cites": []}]})
         with pytest.raises(LLMError, match="no valid Synthesis"):
-            llm_abstract(llm(server.url), "Does quantization help?", ["x"], CLAIMS)
+            llm_abstract(llm(server.url), "Does quantization help?", ANSWER, CLAIMS)
     assert "cites no claim" in json.dumps(server.requests[-1]["messages"])
 
 
 def test_llm_reviewer_is_capped_when_the_sources_do_not_answer() -> None:
-    found = facts([], [], {}, answerable=False, calibrated=True)
+    found = facts([], [], {}, UNANSWERED, calibrated=True)
     with ScriptedLLM() as server:
         server.reply_tool("LLMReview", {
             "evidence_strength": "HIGH", "citation_grounding": "HIGH",

@@ -6,5 +6,5 @@ extractor, every quote checked in code), :mod:`~synth.claims.cues` (claim-cue ru
 numbers) and :mod:`~synth.claims.quotes` (locating a quote in its passage).
 
 May import: synth.errors, synth.config, synth.records, synth.store, synth.llm, synth.parsing,
-synth.library.
+synth.library, synth.search (the question's terms).
 """

@@ -39,8 +39,8 @@ COMPARISON = re.compile(
     r"|outperform(s|ed|ing)?|beat(s)?|surpass(es|ed)?)\b", re.I)
 LIMITATION = re.compile(
     r"\b(limitations?|limited|fail(s|ed|ure)?|does not|do not|did not|cannot|can not|unable"
-    r"|not (significant|effective|improve|generali[sz]e)|no (significant )?(effect|difference"
-    r"|improvement|association)|future work|remains? (unclear|open)|caveat|drawback"
+    r"|not (significant|effective|improve|generali[sz]e)|no (significant )?(effects?|differences?"
+    r"|improvements?|associations?)|future work|remains? (unclear|open)|caveat|drawback"
     r"|degrades?|struggles?|only when)\b", re.I)
 METHOD = re.compile(
     r"\b(we (propose|introduce|present|develop|design|train|fine-?tune|use|adopt)"

@@ -13,15 +13,16 @@ from dataclasses import dataclass
 from synth.claims.cues import SKIP_SECTIONS, claim_cues
 from synth.config import Settings
 from synth.errors import ParseError, UnknownPaper, shown
-from synth.library.arxiv_ids import STOPWORDS, canonical_id, looks_like_arxiv_id
+from synth.library.arxiv_ids import canonical_id, looks_like_arxiv_id
 from synth.parsing.chunk import paragraph_blocks, sentence_spans
 from synth.records.papers import Paper, Passage
+from synth.search.question import acronyms, held_terms, question_acronyms, terms
 from synth.store.db import Store
 
 MIN_CUES = 1.0
 RELEVANCE_WEIGHT = 2.0
 MIN_RELEVANCE = 0.2
-_TERM = re.compile(r"[^\W_][\w\-]*")
+MIN_RESULT_CUES = 1.75  # a result with a comparison or a number, say
 
 
 @dataclass(frozen=True)
@@ -41,12 +42,6 @@ class Sentence:
         return self.cues + RELEVANCE_WEIGHT * self.relevance
 
 
-def terms(text: str) -> set[str]:
-    """Content words as 5-letter prefixes (a crude stem: ``reduces``, ``reduced`` → ``reduc``)."""
-    return {w.lower()[:5] for w in _TERM.findall(text)
-            if len(w) > 2 and w.lower() not in STOPWORDS and not w.isdigit()}
-
-
 def clean(text: str) -> str:
     """A span's text as one line: line-break hyphenation between lowercase letters undone,
     whitespace collapsed."""
@@ -56,6 +51,7 @@ def clean(text: str) -> str:
 def sentences(fulltext: str, passages: list[Passage], question: str | None) -> list[Sentence]:
     """Every sentence of the passages (split at paragraph breaks too), scored."""
     wanted = terms(question) if question else set()
+    defined = {**question_acronyms(question), **acronyms(fulltext)} if question else {}
     out = []
     spans = ((start, end, passage) for passage in passages
              for block in paragraph_blocks(fulltext, offset=passage.char_start,
@@ -64,16 +60,23 @@ def sentences(fulltext: str, passages: list[Passage], question: str | None) -> l
     for start, end, passage in spans:
         text = clean(fulltext[start:end])
         cues = claim_cues(text)
-        relevance = len(wanted & terms(text)) / len(wanted) if wanted else 0.0
+        relevance = len(wanted & held_terms(text, defined)) / len(wanted) if wanted else 0.0
         out.append(Sentence(passage, start, end, text, cues.score, cues.excluded, relevance))
     return out
 
 
 def select(candidates: list[Sentence], question: str | None, limit: int) -> list[Sentence]:
-    """The claim-bearing sentences, best ``limit`` of them, back in reading order."""
-    kept = [s for s in candidates if s.excluded is None and s.cues >= MIN_CUES
-            and (not question or s.relevance >= MIN_RELEVANCE)]
+    """The claim-bearing sentences, best ``limit`` of them, back in reading order. With a
+    question, those sharing enough of its words come first; when they are fewer than
+    ``limit``, the paper's other results (:data:`MIN_RESULT_CUES`) fill the rest: a paper
+    kept for the question reports its findings in its own words ("the SLT group"), and the
+    answer stage judges how far each bears on the question."""
+    claims = [s for s in candidates if s.excluded is None and s.cues >= MIN_CUES]
+    kept = [s for s in claims if not question or s.relevance >= MIN_RELEVANCE]
     best = sorted(kept, key=lambda s: (-s.rank_key, s.start))[:limit]
+    if question and len(best) < limit:
+        results = [s for s in claims if s.relevance < MIN_RELEVANCE and s.cues >= MIN_RESULT_CUES]
+        best += sorted(results, key=lambda s: (-s.rank_key, s.start))[:limit - len(best)]
     return sorted(best, key=lambda s: s.start)
 
 

@@ -56,11 +56,14 @@ def ask(settings: Settings, question: str, max_papers: int, source: str, out: Pa
             return
         report = run_ask(store, settings, LazyEmbedder(settings.embed_model), question,
                          options, progress=bars)
+        if report.answer is not None:
+            click.echo(report.answer.text)
         for line in report.answerability:
             click.echo(line)
         r = report.results
         click.echo(f"papers {r['papers_kept']} kept of {r['papers_retrieved']}; claims "
-                   f"{r['claims_verified']} verified of {r['claims_extracted']}; review score "
+                   f"{r.get('claims_on_point', '-')} on point of {r['claims_extracted']}, "
+                   f"{r['claims_verified']} verified; review score "
                    f"{report.score:.1f}/10 ({report.quality_tier})")
         for note in report.notes:
             click.echo(f"note: {note}")

@@ -46,7 +46,7 @@ def estimate(store: Store, settings: Settings, embedder: Embedder, question: str
     question = check_question(question)
     retrieved = retrieve(store, settings, embedder, question, source="library",
                          max_papers=max_papers * CANDIDATES_PER_KEPT)
-    papers = screen(retrieved.papers, store, max_papers)
+    papers = screen(retrieved.papers, store, max_papers, question)
     kept = [p for p in papers if p.kept]
     notes = ["arXiv was not searched: a real run with --source arxiv or both may add papers"]
     if not settings.llm_configured:

@@ -3,7 +3,8 @@
 question → :func:`retrieve_stage` (:mod:`synth.search.retrieve`: live arXiv when asked and
 reachable, then the library) → :func:`screen_stage` (:mod:`synth.search.screen`) →
 :func:`extract_stage` (:mod:`synth.claims.extract`) → :func:`verify_stage`
-(:mod:`synth.verification.verify`, against the kept papers) → :func:`review_stage`
+(:mod:`synth.verification.verify`, against the kept papers) → :func:`answer_stage`
+(:mod:`synth.answer`: each claim's relevance, the answer) → :func:`review_stage`
 (:mod:`synth.report.review`, an LLM reviewer too when configured) → :func:`synthesize_stage`
 (:mod:`synth.report.synthesize`, written by the LLM and checked when configured) →
 :func:`assemble` → :func:`save` (a new version of the report).
@@ -20,8 +21,10 @@ A rerun of the same question, or of a run that was killed, redoes only what is m
 
 When an LLM is configured it extracts; if it fails mid-run (unreachable, or ``budget``
 reached) extraction finishes offline, later stages stay offline, and the report says so. The
-report states in its first lines whether the kept papers answer the question at all, and its
-scores are capped when they do not (:data:`synth.report.review.CEILING_UNANSWERED`).
+report opens with its answer (yes / no / mixed / partly answered / not answered, or the key
+findings of an open question), and its scores are capped when the kept papers do not answer
+the question (:data:`synth.report.review.CEILING_UNANSWERED`) or answer only part of it
+(:data:`synth.report.review.CEILING_PARTLY`).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 from synth import __version__
+from synth.answer.answer import answer_question
 from synth.claims.extract import extract
 from synth.config import Settings
 from synth.errors import BudgetExceeded, InvalidQuestion, LLMError, LLMUnavailable, shown
@@ -43,7 +47,15 @@ from synth.library.ingest import Progress, no_progress
 from synth.llm.client import LLM
 from synth.records.claims import Claim
 from synth.records.options import RunOptions
-from synth.records.reports import Level, Report, ReportClaim, Review, ScreenedPaper, Sentence
+from synth.records.reports import (
+    Answer,
+    Level,
+    Report,
+    ReportClaim,
+    Review,
+    ScreenedPaper,
+    Sentence,
+)
 from synth.records.verdicts import Verdict
 from synth.report.review import consensus, facts, llm_review, panel, quality_tier
 from synth.report.sections import (
@@ -160,9 +172,9 @@ def retrieve_stage(tools: Tools, question: str, options: RunOptions) -> Stage[li
     return timed(run)
 
 
-def screen_stage(tools: Tools, candidates: list[PaperEvidence],
+def screen_stage(tools: Tools, question: str, candidates: list[PaperEvidence],
                  options: RunOptions) -> Stage[list[ScreenedPaper]]:
-    return timed(lambda: (screen(candidates, tools.store, options.max_papers), []))
+    return timed(lambda: (screen(candidates, tools.store, options.max_papers, question), []))
 
 
 def extract_stage(tools: Tools, question: str, papers: list[ScreenedPaper]) -> Stage[Extracted]:
@@ -222,13 +234,33 @@ def verify_stage(tools: Tools, claims: list[Claim], papers: list[ScreenedPaper],
     return timed(run)
 
 
+@dataclass(frozen=True)
+class Answered:
+    answer: Answer
+    claims: list[ReportClaim]  # with their relevance, on-point flag and stance
+
+
+def kept_texts(tools: Tools, papers: list[ScreenedPaper]) -> dict[str, str]:
+    return {p.paper_id: tools.store.fulltext(p.paper_id) or "" for p in papers if p.kept}
+
+
+def answer_stage(tools: Tools, question: str, papers: list[ScreenedPaper],
+                 claims: list[ReportClaim]) -> Stage[Answered]:
+    """Each claim's relevance to the question, and the answer from the on-point ones."""
+    def run() -> tuple[Answered, list[str]]:
+        answer, scored = answer_question(question, claims, papers, kept_texts(tools, papers),
+                                         tools.scorer, tools.embedder)
+        return Answered(answer, scored), []
+    return timed(run)
+
+
 def review_stage(tools: Tools, question: str, papers: list[ScreenedPaper],
-                 claims: list[ReportClaim], llm: LLM | None) -> Stage[Reviewed]:
+                 claims: list[ReportClaim], answer: Answer,
+                 llm: LLM | None) -> Stage[Reviewed]:
     """Whether the kept papers answer the question, and the reviewer panel's scores."""
     def run() -> tuple[Reviewed, list[str]]:
-        answerable, why = answerability(papers, claims)
-        texts = {p.paper_id: tools.store.fulltext(p.paper_id) or "" for p in papers if p.kept}
-        found = facts(papers, claims, texts, answerable,
+        answerable, why = answerability(papers, claims, answer)
+        found = facts(papers, claims, kept_texts(tools, papers), answer,
                       tools.settings.verify_model in CALIBRATED)
         reviews, notes = panel(found), []
         if llm is not None:
@@ -242,18 +274,19 @@ def review_stage(tools: Tools, question: str, papers: list[ScreenedPaper],
     return timed(run)
 
 
-def synthesize_stage(question: str, why: list[str], claims: list[ReportClaim],
+def synthesize_stage(question: str, answer: Answer, claims: list[ReportClaim],
                      llm: LLM | None) -> Stage[list[Sentence]]:
-    """The abstract: written by the LLM and checked, else assembled offline."""
+    """The abstract, opening with the answer: written by the LLM and checked, else assembled
+    offline."""
     def run() -> tuple[list[Sentence], list[str]]:
         if llm is not None:
             try:
-                return llm_abstract(llm, question, why, claims), []
+                return llm_abstract(llm, question, answer, claims), []
             except LLMError as err:
-                return offline_abstract(why, claims), [
+                return offline_abstract(answer, claims), [
                     f"the LLM synthesis failed its checks ({err.message}); the abstract was "
                     "assembled offline"]
-        return offline_abstract(why, claims), []
+        return offline_abstract(answer, claims), []
     return timed(run)
 
 
@@ -279,7 +312,7 @@ def run_pipeline(tools: Tools, question: str, options: RunOptions, resume: Resum
     papers = resume.papers
     if papers is None:
         stages["retrieve"] = retrieve_stage(tools, question, options)
-        stages["screen"] = screen_stage(tools, stages["retrieve"].value, options)
+        stages["screen"] = screen_stage(tools, question, stages["retrieve"].value, options)
         papers = stages["screen"].value
     llm, claims, scorer = tools.llm, resume.report_claims, resume.scorer
     if claims is None:
@@ -289,8 +322,10 @@ def run_pipeline(tools: Tools, question: str, options: RunOptions, resume: Resum
             extracted, llm = stages["extract"].value.claims, stages["extract"].value.llm
         stages["verify"] = verify_stage(tools, extracted, papers, force=resume.force)
         claims, scorer = stages["verify"].value, tools.scorer.name
-    stages["review"] = review_stage(tools, question, papers, claims, llm)
-    stages["synthesize"] = synthesize_stage(question, stages["review"].value.why, claims, llm)
+    stages["answer"] = answer_stage(tools, question, papers, claims)
+    answer, claims = stages["answer"].value.answer, stages["answer"].value.claims
+    stages["review"] = review_stage(tools, question, papers, claims, answer, llm)
+    stages["synthesize"] = synthesize_stage(question, answer, claims, llm)
     report = assemble(tools, question, options, papers, claims, scorer or tools.scorer.name,
                       stages)
     return save(tools.store, report, batch_item)
@@ -310,6 +345,7 @@ def assemble(tools: Tools, question: str, options: RunOptions, papers: list[Scre
     """The report record from the stages' outputs (not yet stored: it has no version)."""
     settings = tools.settings
     reviewed: Reviewed = stages["review"].value
+    answer: Answer = stages["answer"].value.answer
     notes = [n for s in stages.values() for n in s.notes]
     seconds = {name: s.seconds for name, s in stages.items()}
     kept = [p for p in papers if p.kept]
@@ -317,7 +353,7 @@ def assemble(tools: Tools, question: str, options: RunOptions, papers: list[Scre
         id=report_id(question, options), title=f"Evidence on: {question}",
         created=datetime.now(UTC).isoformat(timespec="seconds"), question=question,
         options=options.recorded(), answerable=reviewed.answerable,
-        answerability=reviewed.why, abstract=stages["synthesize"].value,
+        answerability=reviewed.why, answer=answer, abstract=stages["synthesize"].value,
         methodology=methodology(settings, options.source, papers, claims, scorer,
                                 CLAIMS_PER_PAPER),
         results=results(papers, claims, reviewed.score), claims=claims,

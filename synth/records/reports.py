@@ -61,6 +61,47 @@ class ReportClaim(BaseModel):
     evidence: list[Evidence] = []
     extractor: str
     model: str | None = None
+    relevance: float | None = Field(None, description="relevance to the question, 0-1 "
+                                    "(synth.answer.relevance); None in reports made before it")
+    on_point: bool = Field(True, description="relevant enough to count for the answer")
+    stance: Literal["for", "against", "neutral"] | None = Field(
+        None, description="yes/no questions: does the claim support the question's statement")
+    stance_margin: float | None = Field(
+        None, description="yes/no questions: the verifier's entailment minus contradiction "
+        "of the question's statement given the claim, -1 to 1")
+
+
+class PaperStance(BaseModel):
+    """Where one kept paper stands on a yes/no question, from its on-point claims."""
+
+    paper_id: str
+    title: str
+    stance: Literal["for", "against", "neutral"]
+    strength: float = Field(description="the deciding claim's entailment minus contradiction "
+                            "(for) or the reverse (against), 0-1")
+    claims: list[int] = Field(description="its on-point claims, the deciding one first")
+
+
+AnswerVerdict = Literal["yes", "no", "mixed", "partly_answered", "not_answered", "findings"]
+
+
+class Answer(BaseModel):
+    """The report's answer to its question, stated first (docs/formats.md)."""
+
+    kind: Literal["yes_no", "open"]
+    verdict: AnswerVerdict
+    text: str = Field(description="the answer line, citing claims as [Cn]")
+    statement: str | None = Field(None, description="yes/no: the statement scored for stance")
+    papers_for: list[str] = Field([], description="paper ids whose claims support it")
+    papers_against: list[str] = Field([], description="paper ids whose claims contradict it")
+    findings: list[int] = Field([], description="open questions: the key findings' claim "
+                                "numbers, grouped by aspect")
+    covered: list[str] = Field([], description="the question's named things a kept paper "
+                               "mentions")
+    missing: list[str] = Field([], description="the question's named things no kept paper "
+                               "mentions")
+    stances: list[PaperStance] = []
+    cites: list[int] = Field([], description="the claims the answer line rests on")
 
 
 class Contradiction(BaseModel):
@@ -114,6 +155,8 @@ class Report(BaseModel):
     options: dict = Field({}, description="the run's options: max_papers, source")
     answerable: bool
     answerability: list[str] = Field(description="why the sources do or do not answer it")
+    answer: Answer | None = Field(None, description="the answer; None in reports made before "
+                                  "synth stated one")
     abstract: list[Sentence]
     methodology: list[str]
     results: dict[str, float | int | None]

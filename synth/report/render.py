@@ -33,6 +33,22 @@ def md(text: object) -> str:
     return value
 
 
+_CITE = re.compile(r"\\\[C(\d+)\\\]")
+
+
+def cited(text: object) -> str:
+    """Synth's own text citing claims as ``[Cn]``, made inert like :func:`md`, each citation
+    then a link to its claim's row."""
+    return _CITE.sub(r"[C\1](#c\1)", md(text))
+
+
+def cited_html(text: object) -> object:
+    """The same for HTML: escaped, each ``[Cn]`` a link to the claim."""
+    from markupsafe import Markup, escape
+
+    return Markup(re.sub(r"\[C(\d+)\]", r'<a href="#c\1">[C\1]</a>', str(escape(str(text)))))
+
+
 def card_name(paper_id: str, fmt: str) -> str:
     """A card's file name: the paper id with anything but letters, digits, dots and dashes
     replaced (``astro-ph/0601001v1`` -> ``astro-ph_0601001v1.md``)."""
@@ -49,13 +65,24 @@ def where(page: int | None) -> str:
     return f"page {page}" if page else "abstract"
 
 
+def relevance(claim: object) -> str:
+    """A claim's relevance to the question, marked when it is off point ("-" in reports
+    made before relevance was scored)."""
+    value = getattr(claim, "relevance", None)
+    if value is None:
+        return "-"
+    return f"{value:.2f}" + ("" if getattr(claim, "on_point", True) else " (off point)")
+
+
 def _template(name: str, html: bool):
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
                       autoescape=html, keep_trailing_newline=True)
     env.filters["md"] = md
+    env.filters["cited"] = cited_html if html else cited
     env.globals["where"] = where
+    env.globals["relevance"] = relevance
     env.globals["card_file"] = card_file
     return env.get_template(name)
 

@@ -14,8 +14,10 @@ Offline, three rule-based reviewers read the same :class:`Facts` with different 
 Each rates the four dimensions (evidence strength, citation grounding, uncertainty
 disclosure, reproducibility) LOW / MEDIUM / HIGH by the rules in :func:`dimensions` and gives an overall score
 0-10: the weighted mean of its dimension points (LOW 2, MEDIUM 5.5, HIGH 9) under its own
-weights. **Ceiling:** a report with no verified claim, or one whose sources do not answer the
-question, scores at most :data:`CEILING_UNANSWERED` (3.0) from every reviewer.
+weights. Only on-point claims (:mod:`synth.answer.relevance`) count. **Ceilings:** a report
+with no verified on-point claim, or one whose sources do not answer the question, scores at
+most :data:`CEILING_UNANSWERED` (3.0) from every reviewer; one that answers only part of the
+question (some of its named things appear in no kept paper) at most :data:`CEILING_PARTLY`.
 """
 
 from __future__ import annotations
@@ -26,10 +28,11 @@ from pydantic import BaseModel, Field
 
 from synth.llm.client import LLM
 from synth.llm.prompts import as_data
-from synth.records.reports import DIMENSIONS, Level, ReportClaim, Review, ScreenedPaper
+from synth.records.reports import DIMENSIONS, Answer, Level, ReportClaim, Review, ScreenedPaper
 
 POINTS = {"LOW": 2.0, "MEDIUM": 5.5, "HIGH": 9.0}
 CEILING_UNANSWERED = 3.0
+CEILING_PARTLY = 4.5
 WEIGHTS = {  # evidence, grounding, disclosure, reproducibility
     "evidence": (0.55, 0.2, 0.1, 0.15),
     "provenance": (0.2, 0.4, 0.1, 0.3),
@@ -42,10 +45,12 @@ class Facts:
     """What the reviewers look at, all computed from the report's stored records."""
 
     answerable: bool
+    partly: bool
     papers_retrieved: int
     papers_kept: int
     papers_full_text: int
     claims: int
+    on_point: int
     verified: int
     corroborated: int
     contested: int
@@ -56,22 +61,25 @@ class Facts:
 
 
 def facts(papers: list[ScreenedPaper], claims: list[ReportClaim], fulltexts: dict[str, str],
-          answerable: bool, calibrated: bool) -> Facts:
+          answer: Answer, calibrated: bool) -> Facts:
     """``fulltexts``: the stored full text of each kept paper, to re-check every quote;
-    ``calibrated``: whether the verifier's confidence is calibrated (the default's is)."""
+    ``calibrated``: whether the verifier's confidence is calibrated (the default's is).
+    Verified, corroborated, contested and low-confidence counts are of on-point claims."""
     kept = [p for p in papers if p.kept]
+    counted = [c for c in claims if c.on_point]
     rechecked = sum(1 for c in claims
                     if fulltexts.get(c.paper_id, "")[c.char_start:c.char_end] == c.quote)
     return Facts(
-        answerable=answerable, papers_retrieved=len(papers), papers_kept=len(kept),
-        papers_full_text=sum(1 for p in kept if p.fulltext == "pdf"), claims=len(claims),
-        verified=sum(c.verified for c in claims),
-        corroborated=sum(c.independent == "corroborated" for c in claims),
-        contested=sum(c.independent == "contested" for c in claims),
+        answerable=answer.verdict != "not_answered",
+        partly=answer.verdict == "partly_answered", papers_retrieved=len(papers),
+        papers_kept=len(kept), papers_full_text=sum(1 for p in kept if p.fulltext == "pdf"),
+        claims=len(claims), on_point=len(counted), verified=sum(c.verified for c in counted),
+        corroborated=sum(c.independent == "corroborated" for c in counted),
+        contested=sum(c.independent == "contested" for c in counted),
         spans_recheck=rechecked,
         unversioned_papers=sum(1 for p in kept if p.version is None),
         calibrated=calibrated,
-        low_confidence=sum(c.verified and c.confidence < 0.5 for c in claims))
+        low_confidence=sum(c.verified and c.confidence < 0.5 for c in counted))
 
 
 def _level(value: float, medium: float, high: float) -> Level:
@@ -79,8 +87,8 @@ def _level(value: float, medium: float, high: float) -> Level:
 
 
 def dimensions(f: Facts, reviewer: str) -> dict[str, Level]:
-    verified_share = f.verified / f.claims if f.claims else 0.0
-    corroborated = f.corroborated / f.claims if f.claims else 0.0
+    verified_share = f.verified / f.on_point if f.on_point else 0.0
+    corroborated = f.corroborated / f.on_point if f.on_point else 0.0
     evidence = _level(verified_share * min(f.papers_kept, 3) / 3 + corroborated, 0.35, 0.8)
     grounding = _level(f.spans_recheck / f.claims if f.claims else 0.0, 0.9, 1.0)
     grounding = grounding if f.verified else "LOW"
@@ -98,7 +106,8 @@ def dimensions(f: Facts, reviewer: str) -> dict[str, Level]:
 
 
 def rationale(f: Facts, reviewer: str) -> str:
-    parts = [f"{f.verified} of {f.claims} claims verified against their sources",
+    parts = [f"{f.on_point} of {f.claims} claims on point, {f.verified} of them verified "
+             "against their sources",
              f"{f.corroborated} corroborated and {f.contested} contested by another paper",
              f"{f.papers_kept} of {f.papers_retrieved} retrieved papers kept, "
              f"{f.papers_full_text} read in full",
@@ -111,14 +120,22 @@ def rationale(f: Facts, reviewer: str) -> str:
         parts.append(f"{f.unversioned_papers} papers without a version")
     if not f.answerable or not f.verified:
         parts.append(f"capped at {CEILING_UNANSWERED}: the sources do not answer the question")
+    elif f.partly:
+        parts.append(f"capped at {CEILING_PARTLY}: the sources answer only part of the question")
     return f"{reviewer}: " + "; ".join(parts) + "."
+
+
+def ceiling(f: Facts) -> float:
+    """The highest score any reviewer may give (see the module docstring)."""
+    if not f.answerable or not f.verified:
+        return CEILING_UNANSWERED
+    return CEILING_PARTLY if f.partly else 10.0
 
 
 def rule_review(f: Facts, reviewer: str) -> Review:
     dims = dimensions(f, reviewer)
     overall = sum(w * POINTS[dims[d]] for w, d in zip(WEIGHTS[reviewer], DIMENSIONS))
-    if not f.answerable or not f.verified:
-        overall = min(overall, CEILING_UNANSWERED)
+    overall = min(overall, ceiling(f))
     return Review(reviewer=reviewer, kind="rules", dimensions=dims, overall=round(overall, 1),
                   rationale=rationale(f, reviewer))
 
@@ -163,7 +180,7 @@ def llm_review(llm: LLM, question: str, f: Facts, claims: list[ReportClaim]) -> 
                                "confidence": c.confidence, "text": as_data(c.text)}
                               for c in claims[:30]])
     v = answer.value
-    overall = v.overall if f.answerable and f.verified else min(v.overall, CEILING_UNANSWERED)
+    overall = min(v.overall, ceiling(f))
     return Review(reviewer=f"llm:{llm.model}", kind="llm",
                   dimensions={d: getattr(v, d) for d in DIMENSIONS}, overall=round(overall, 1),
                   rationale=" ".join(v.rationale.split())[:1000])

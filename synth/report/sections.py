@@ -10,7 +10,14 @@ from synth.config import Settings
 from synth.llm.client import LLM
 from synth.llm.prompts import template_hash
 from synth.records.claims import Claim
-from synth.records.reports import Contradiction, Manifest, ReportClaim, ScreenedPaper, Usage
+from synth.records.reports import (
+    Answer,
+    Contradiction,
+    Manifest,
+    ReportClaim,
+    ScreenedPaper,
+    Usage,
+)
 from synth.records.verdicts import Verdict
 from synth.search.screen import MIN_SIMILARITY
 from synth.verification.xenc import measured_accuracy
@@ -37,19 +44,26 @@ def contradictions(claims: list[ReportClaim]) -> list[Contradiction]:
             if e.verdict == "contradicted" and e.paper_id != c.paper_id]
 
 
-def answerability(papers: list[ScreenedPaper], claims: list[ReportClaim]) -> tuple[bool, list[str]]:
+def answerability(papers: list[ScreenedPaper], claims: list[ReportClaim],
+                  answer: Answer) -> tuple[bool, list[str]]:
+    """Whether the kept papers answer the question, counting only on-point claims
+    (:mod:`synth.answer.relevance`), and why."""
     kept = [p for p in papers if p.kept]
-    verified = [c for c in claims if c.verified]
-    sources = {c.paper_id for c in verified}
+    on_point = [c for c in claims if c.on_point and c.verified]
+    sources = {c.paper_id for c in on_point}
     if not kept:
         return False, [f"The sources do not answer this question: none of the {len(papers)} "
                        "papers retrieved passed the relevance screen."]
-    if not verified:
-        return False, [f"The sources do not answer this question: the {len(kept)} kept papers "
-                       "state no claim on it that verifies against its source "
-                       f"({len(claims)} extracted)."]
-    lines = [f"{len(verified)} verified claims from {len(sources)} of {len(kept)} kept papers "
-             "bear on the question."]
+    if answer.verdict == "not_answered" or not on_point:
+        return False, [f"The sources do not answer this question: {len(on_point)} of the "
+                       f"{len(claims)} claims extracted from the {len(kept)} kept papers bear "
+                       "on it" + (f", and no kept paper mentions {', '.join(answer.missing)}"
+                                  if answer.missing else "") + "."]
+    lines = [f"{len(on_point)} of {len(claims)} claims, from {len(sources)} of {len(kept)} kept "
+             "papers, bear on the question."]
+    if answer.missing:
+        lines.append(f"The kept papers address {', '.join(answer.covered)}, not "
+                     f"{', '.join(answer.missing)}.")
     if len(sources) == 1:
         lines.append("The answer rests on a single paper; nothing independent confirms it.")
     return True, lines
@@ -116,18 +130,21 @@ def methodology(settings: Settings, source: str, papers: list[ScreenedPaper],
 def results(papers: list[ScreenedPaper], claims: list[ReportClaim],
             score: float) -> dict[str, float | int | None]:
     return {"papers_retrieved": len(papers), "papers_kept": sum(p.kept for p in papers),
-            "claims_extracted": len(claims), "claims_verified": sum(c.verified for c in claims),
+            "claims_extracted": len(claims), "claims_on_point": sum(c.on_point for c in claims),
+            "claims_verified": sum(c.verified for c in claims),
             "claims_corroborated": sum(c.independent == "corroborated" for c in claims),
             "claims_contested": sum(c.independent == "contested" for c in claims),
             "review_score": score}
 
 
 def verification_level(claims: list[ReportClaim]) -> str:
-    if any(c.verified and c.independent == "corroborated" for c in claims):
+    """The level reached by the claims that bear on the question."""
+    counted = [c for c in claims if c.on_point]
+    if any(c.verified and c.independent == "corroborated" for c in counted):
         return "L2: claims verified against their sources and corroborated by independent papers"
-    if any(c.verified for c in claims):
+    if any(c.verified for c in counted):
         return "L1: claims verified against their own sources only"
-    return "L0: no claim verified"
+    return "L0: no claim on the question verified"
 
 
 def usage(llm: LLM | None) -> Usage:

@@ -1,8 +1,9 @@
 """The synthesis text of a report, written only from verified claims.
 
-Offline (no LLM), it is assembled deterministically: the answerability statement first, then
-one sentence per verified claim, most confident first, each citing its claim as ``[Cn]`` and
-saying whether another kept paper corroborates or contests it. No sentence states a fact
+Offline (no LLM), it is assembled deterministically: the answer line first
+(:mod:`synth.answer.answer`), then one sentence per verified on-point claim it does not already
+cite, most relevant first, each citing its claim as ``[Cn]`` and saying whether another kept
+paper corroborates or contests it. No sentence states a fact
 about the literature without citing the claim it comes from.
 
 With an LLM (:func:`llm_abstract`, prompt ``synth/templates/synthesize.j2``) the sentences are
@@ -10,7 +11,7 @@ generated from the numbered verified claims and then checked in code by the resp
 every cited number must be a verified claim, and a sentence that cites nothing must not state
 a finding (:func:`states_a_finding`: a number, or claim cues without a negation). A
 failing answer goes back to the model with the errors; after the re-asks the caller falls
-back to the offline text. The answerability statement is always synth's own, not the model's.
+back to the offline text. The answer line is always synth's own, not the model's.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pydantic import BaseModel, Field, ValidationInfo, model_validator
 from synth.claims.cues import claim_cues, quantities
 from synth.llm.client import LLM
 from synth.llm.prompts import as_data
-from synth.records.reports import ReportClaim, Sentence
+from synth.records.reports import Answer, ReportClaim, Sentence
 
 TEMPLATE = "synthesize.j2"
 MAX_SENTENCES = 6
@@ -76,22 +77,32 @@ def claim_sentence(c: ReportClaim) -> Sentence:
                     cites=[c.n])
 
 
-def offline_abstract(answerability: list[str], claims: list[ReportClaim]) -> list[Sentence]:
-    verified = sorted((c for c in claims if c.verified), key=lambda c: (-c.confidence, c.n))
-    return ([Sentence(text=answerability[0])] if answerability else []) + \
-        [claim_sentence(c) for c in verified[:ABSTRACT_CLAIMS]]
+def on_point_verified(claims: list[ReportClaim]) -> list[ReportClaim]:
+    """Verified on-point claims, most relevant first."""
+    return sorted((c for c in claims if c.verified and c.on_point),
+                  key=lambda c: (-(c.relevance or 0.0), -c.confidence, c.n))
 
 
-def llm_abstract(llm: LLM, question: str, answerability: list[str],
+def answer_sentence(answer: Answer) -> Sentence:
+    return Sentence(text=answer.text, cites=answer.cites)
+
+
+def offline_abstract(answer: Answer, claims: list[ReportClaim]) -> list[Sentence]:
+    rest = [c for c in on_point_verified(claims) if c.n not in answer.cites]
+    if answer.verdict == "not_answered":
+        rest = []
+    return [answer_sentence(answer)] + [claim_sentence(c) for c in rest[:ABSTRACT_CLAIMS]]
+
+
+def llm_abstract(llm: LLM, question: str, answer: Answer,
                  claims: list[ReportClaim]) -> list[Sentence]:
-    """The LLM's checked abstract after synth's answerability line; raises
+    """The LLM's checked abstract after synth's answer line; raises
     :class:`~synth.errors.LLMError` when no answer passes the checks."""
-    verified = sorted((c for c in claims if c.verified), key=lambda c: (-c.confidence, c.n))
-    listed = [(c.n, as_data(c.text)) for c in verified[:20]]
-    if not listed:
-        return offline_abstract(answerability, claims)
-    answer = llm.call(TEMPLATE, Synthesis, context={"claims": {n for n, _ in listed}},
-                      question=as_data(question), claims=listed, max_sentences=MAX_SENTENCES)
-    return [Sentence(text=answerability[0])] + [
+    listed = [(c.n, as_data(c.text)) for c in on_point_verified(claims)[:20]]
+    if not listed or answer.verdict == "not_answered":
+        return offline_abstract(answer, claims)
+    drafted = llm.call(TEMPLATE, Synthesis, context={"claims": {n for n, _ in listed}},
+                       question=as_data(question), claims=listed, max_sentences=MAX_SENTENCES)
+    return [answer_sentence(answer)] + [
         Sentence(text=" ".join(s.text.split()), cites=sorted(set(s.cites)))
-        for s in answer.value.sentences if s.text.strip()]
+        for s in drafted.value.sentences if s.text.strip()]

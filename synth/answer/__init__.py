@@ -1,0 +1,10 @@
+"""The answer stage: how far the kept papers answer the question, and what they answer.
+
+:mod:`synth.search.question` reads the question (yes/no or open, its statement, aspects and
+named things), :mod:`synth.answer.relevance` scores each claim's relevance to it, and
+:mod:`synth.answer.answer` turns the on-point claims into the report's
+:class:`~synth.records.reports.Answer`: the stance of each paper and the verdict (yes / no /
+mixed / partly answered / not answered, or the key findings of an open question).
+
+May import: synth.errors, synth.config, synth.records, synth.search, synth.verification.
+"""

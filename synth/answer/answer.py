@@ -1,0 +1,193 @@
+"""The report's answer, from its on-point claims (:func:`answer_question`).
+
+Only verified on-point claims count.
+
+**Yes/no questions.** The question becomes a statement (:func:`synth.search.question.statement`)
+and the verifier scores each on-point claim against it: ``margin = entailment -
+contradiction``. A claim takes a side when ``|margin| >= STANCE_MARGIN``; a paper stands
+where its strongest claim stands. The verdict counts papers, not sentences: **yes** when some
+support the statement and none contradicts it, **no** the reverse, **mixed** when papers take
+both sides, **not answered** when no kept paper takes a side (or no claim is on point). When
+some of the question's named things appear in no kept paper, the verdict is **partly
+answered** and the line says which part ("the kept papers address LoRA, not GPT-4"); when
+none of them does, it is not answered.
+
+**Open questions.** The verdict is ``findings``: the three to five on-point claims that
+matter most, results with numbers first, then other findings and comparisons, limitations,
+methods; at most two per paper; listed in the order of the question's aspects.
+
+The answer line cites every claim it rests on as ``[Cn]`` and names each paper once.
+"""
+
+from __future__ import annotations
+
+from synth.answer.relevance import ON_POINT, relevances
+from synth.records.reports import Answer, PaperStance, ReportClaim, ScreenedPaper
+from synth.search.embed import Embedder
+from synth.search.question import (
+    acronyms,
+    entities,
+    is_yes_no,
+    mentions,
+    ordered_aspects,
+    question_acronyms,
+    squash,
+    statement,
+    terms,
+)
+from synth.verification.scorers import PairScorer
+
+STANCE_MARGIN = 0.2
+MAX_FINDINGS = 5
+FINDINGS_PER_PAPER = 2
+_TYPE_ORDER = {"comparison": 1, "finding": 1, "limitation": 2, "method": 3, "definition": 4}
+
+
+def answer_question(question: str, claims: list[ReportClaim], papers: list[ScreenedPaper],
+                    texts: dict[str, str], scorer: PairScorer,
+                    embedder: Embedder) -> tuple[Answer, list[ReportClaim]]:
+    """The answer and the claims with their relevance, on-point flag and (yes/no) stance.
+    ``texts``: each kept paper's stored full text, to find the question's named things."""
+    names = entities(question)
+    squashed = {pid: squash(text) for pid, text in texts.items()}
+    named_by = {e: {pid for pid, text in texts.items() if mentions(e, text, squashed[pid])}
+                for e in names}
+    covered = [e for e in names if named_by[e]]
+    missing = [e for e in names if not named_by[e]]
+    naming = set().union(*named_by.values()) if names else set(texts)
+    acronyms_of = {pid: {**question_acronyms(question), **acronyms(text)}
+                   for pid, text in texts.items()}
+    similarity = {p.paper_id: p.similarity for p in papers}
+    scores = relevances(question, [c.text for c in claims], embedder,
+                        [acronyms_of.get(c.paper_id, {}) for c in claims],
+                        [similarity.get(c.paper_id, 0.0) for c in claims])
+    claims = [c.model_copy(update={"relevance": r,
+                                   "on_point": r >= ON_POINT and c.paper_id in naming})
+              for c, r in zip(claims, scores)]
+    kept = sum(p.kept for p in papers)
+    if is_yes_no(question):
+        return yes_no(question, claims, kept, scorer, covered, missing)
+    return open_findings(question, claims, kept, covered, missing), claims
+
+
+def cite(claim: ReportClaim) -> str:
+    return f"[C{claim.n}]"
+
+
+def named(claim: ReportClaim) -> str:
+    words = claim.title.split()
+    title = " ".join(words[:8]) + (" ..." if len(words) > 8 else "")
+    return f"{title} ({claim.paper_id})" if title else claim.paper_id
+
+
+def papers_phrase(stances: list[PaperStance], by_n: dict[int, ReportClaim]) -> str:
+    return "; ".join(f"{named(by_n[s.claims[0]])} {cite(by_n[s.claims[0]])}" for s in stances)
+
+
+def counted(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def unanswered(kept: int, missing: list[str]) -> str:
+    text = f"Not answered: no verified claim of the {counted(kept, 'kept paper')} bears on it"
+    return text + (f"; none mentions {' or '.join(missing)}." if missing else ".")
+
+
+def yes_no(question: str, claims: list[ReportClaim], kept: int, scorer: PairScorer,
+           covered: list[str], missing: list[str]) -> tuple[Answer, list[ReportClaim]]:
+    said = statement(question)
+    on_point = [c for c in claims if c.on_point and c.verified]
+    probs = scorer.score([(said, c.text) for c in on_point]) if on_point else []
+    margins = {c.n: float(p[0] - p[2]) for c, p in zip(on_point, probs)}
+
+    def side(margin: float) -> str:
+        return "for" if margin >= STANCE_MARGIN else "against" if margin <= -STANCE_MARGIN \
+            else "neutral"
+
+    claims = [c.model_copy(update={"stance": side(margins[c.n]),
+                                   "stance_margin": round(margins[c.n], 4)})
+              if c.n in margins else c for c in claims]
+    by_n = {c.n: c for c in claims}
+    stances = []
+    for pid in dict.fromkeys(c.paper_id for c in on_point):
+        own = sorted((c.n for c in on_point if c.paper_id == pid), key=lambda n: -abs(margins[n]))
+        best = margins[own[0]]
+        stances.append(PaperStance(paper_id=pid, title=by_n[own[0]].title, stance=side(best),
+                                   strength=round(abs(best), 4), claims=own))
+    pro = [s for s in stances if s.stance == "for"]
+    con = [s for s in stances if s.stance == "against"]
+    base = dict(kind="yes_no", statement=said, covered=covered, missing=missing,
+                stances=stances, papers_for=[s.paper_id for s in pro],
+                papers_against=[s.paper_id for s in con],
+                cites=[s.claims[0] for s in pro + con])
+    if not on_point or (covered == [] and missing):
+        return Answer(**base | {"cites": []}, verdict="not_answered",
+                      text=unanswered(kept, missing)), claims
+    if not pro and not con:
+        return Answer(**base, verdict="not_answered",
+                      text=f"Not answered: {counted(len(stances), 'kept paper')} "
+                           f"{'discusses' if len(stances) == 1 else 'discuss'} it "
+                           f"({counted(len(on_point), 'on-point claim')}), but none states "
+                           "whether it holds."), claims
+    verdict = "mixed" if pro and con else "yes" if pro else "no"
+    parts = []
+    if pro:
+        parts.append(f"{counted(len(pro), 'paper')} {'supports' if len(pro) == 1 else 'support'}"
+                     f" it: {papers_phrase(pro, by_n)}")
+    if con:
+        parts.append(f"{counted(len(con), 'paper')} "
+                     f"{'contradicts' if len(con) == 1 else 'contradict'} it: "
+                     f"{papers_phrase(con, by_n)}")
+    if not con:
+        parts.append("none contradicts it")
+    if not pro:
+        parts.append("none supports it")
+    head = {"yes": "Yes", "no": "No", "mixed": "Mixed"}[verdict]
+    text = f"{head}: " + "; ".join(parts) + "."
+    if missing:
+        text = (f"Partly answered: the kept papers address {', '.join(covered)}, not "
+                f"{', '.join(missing)}. On what they address: {head.lower()}: "
+                + "; ".join(parts) + ".")
+        verdict = "partly_answered"
+    return Answer(**base, verdict=verdict, text=text), claims
+
+
+def finding_rank(claim: ReportClaim) -> tuple[int, float]:
+    kind = _TYPE_ORDER.get(claim.claim_type, 4)
+    if claim.numbers and kind == 1:
+        kind = 0
+    return kind, -(claim.relevance or 0.0)
+
+
+def open_findings(question: str, claims: list[ReportClaim], kept: int, covered: list[str],
+                  missing: list[str]) -> Answer:
+    on_point = [c for c in claims if c.on_point and c.verified]
+    base = dict(kind="open", covered=covered, missing=missing)
+    if not on_point or (covered == [] and missing):
+        return Answer(**base, verdict="not_answered", text=unanswered(kept, missing))
+    chosen: list[ReportClaim] = []
+    per_paper: dict[str, int] = {}
+    for c in sorted(on_point, key=finding_rank):
+        if per_paper.get(c.paper_id, 0) < FINDINGS_PER_PAPER and len(chosen) < MAX_FINDINGS:
+            chosen.append(c)
+            per_paper[c.paper_id] = per_paper.get(c.paper_id, 0) + 1
+    order = ordered_aspects(question)
+    chosen.sort(key=lambda c: (aspect_index(order, c.text), finding_rank(c)))
+    papers = len({c.paper_id for c in on_point})
+    text = (f"{papers} of {kept} kept papers {'addresses' if papers == 1 else 'address'} it; "
+            "key findings: "
+            + " ".join(f"({i}) {c.text.rstrip('. ')} {cite(c)}."
+                       for i, c in enumerate(chosen, start=1)))
+    verdict = "findings"
+    if missing:
+        text = (f"Partly answered: the kept papers address {', '.join(covered)}, not "
+                f"{', '.join(missing)}. " + text)
+        verdict = "partly_answered"
+    return Answer(**base, verdict=verdict, text=text, findings=[c.n for c in chosen],
+                  cites=[c.n for c in chosen])
+
+
+def aspect_index(order: list[str], text: str) -> int:
+    held = terms(text)
+    return next((i for i, t in enumerate(order) if t in held), len(order))
+

@@ -1,0 +1,44 @@
+"""How far a claim bears on the question: one number per claim, and which claims count.
+
+``relevance = (aspect coverage + cosine + paper similarity) / 3``:
+
+- the share of the question's aspects (:func:`synth.search.question.aspects`) the claim
+  holds, an acronym counting as the words it stands for (:func:`~synth.search.question.held_terms`);
+- the cosine of the claim's and the question's MiniLM embeddings;
+- the screen's similarity of the claim's paper to the question (its best passage), so a
+  finding of a paper squarely on the question counts though it says "the SLT group" where
+  the question says "split-liver transplantation".
+
+A claim is **on point** when its relevance is at least :data:`ON_POINT` and its paper names
+at least one of the question's named things (when the question names any: a paper on another
+model does not answer a question about LoRA). Only on-point claims count for the answer, for
+answerability and for the review score.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from synth.search.embed import Embedder
+from synth.search.question import aspects, held_terms
+
+ON_POINT = 0.4
+
+
+def coverage(question_aspects: set[str], text: str, defined: dict[str, set[str]]) -> float:
+    if not question_aspects:
+        return 0.0
+    return len(question_aspects & held_terms(text, defined)) / len(question_aspects)
+
+
+def relevances(question: str, texts: list[str], embedder: Embedder,
+               defined: list[dict[str, set[str]]], paper_similarity: list[float]) -> list[float]:
+    """Each text's relevance to the question (see the module docstring); ``defined``: the
+    acronyms each text's paper defines, ``paper_similarity``: its paper's similarity."""
+    if not texts:
+        return []
+    vectors = embedder.encode([question, *texts])
+    cosines = np.asarray(vectors[1:] @ vectors[0], dtype=float)
+    wanted = aspects(question)
+    return [round((coverage(wanted, text, acr) + max(float(cos), 0.0) + max(sim, 0.0)) / 3, 4)
+            for text, cos, acr, sim in zip(texts, cosines, defined, paper_similarity)]

@@ -1,0 +1,218 @@
+"""What a question asks, read from its words: whether it is a yes/no question, the statement
+it asks about, its aspects and the named things it mentions.
+
+- :func:`is_yes_no`: the question's last clause opens with an auxiliary ("Does LoRA match
+  ...?", "Double balloon enteroscopy: is it safe ...?").
+- :func:`statement`: that clause read as a statement, for the verifier to score claims
+  against: the auxiliary dropped, a leading "it" / "they" replaced by what came before the
+  colon ("Is it safe in a community setting?" after "Double balloon enteroscopy:" ->
+  "Double balloon enteroscopy is safe in a community setting."). Copulas and modals move
+  behind the subject, and "does" becomes the verb's -s, when the subject ends at a known verb
+  or predicate word; otherwise the auxiliary is dropped ("Do X match Y?" -> "X match Y."),
+  which the cross-encoder reads the same way.
+- :func:`terms`: a text's content words as 5-letter stems (stop words out); :func:`aspects`
+  are the question's, and a claim's relevance is the share of them it holds
+  (:func:`held_terms`: an acronym counts as the words it stands for, whether the paper
+  defines it, "resting heart rate (RHR)", or it is the initials of words of the question,
+  "DBE" for "double balloon enteroscopy").
+- :func:`entities`: the named things: models, data sets, acronyms, anything written with
+  digits or inner capitals, and runs of capitalised words inside a sentence ("Deepseek R1",
+  "HDL-C", "LoRA"; in a question written in title case, only the first kind).
+  :func:`mentions` finds one in a paper's text, spelled with or without spaces and hyphens,
+  and an acronym by the initials of its expansion ("HMO": "health maintenance organization").
+"""
+
+from __future__ import annotations
+
+import re
+
+from synth.library.arxiv_ids import STOPWORDS
+
+AUXILIARIES = frozenset("""do does did is are was were am can could will would should shall
+may might must has have had""".split())
+WH_WORDS = frozenset("what which how why when where who whom whose".split())
+_COPULAS = frozenset("is are was were can could will would should may might must".split())
+# Words that end a subject: a verb or a predicate follows ("can interventions increase ...").
+_PREDICATE_START = re.compile(
+    r"^(increase|decrease|reduce|improve|predict|affect|cause|promote|prevent|match|"
+    r"outperform|help|lead|change|influence|correlate|differ|exist|work|remain|require|"
+    r"provide|replace|benefit|alter|contribute|depend|occur|result|show|play|make|become|"
+    r"associated|related|linked|effective|efficacious|safe|useful|better|worse|superior|"
+    r"inferior|necessary|feasible|accurate|reliable|possible|able|needed|important|"
+    r"good|bad|beneficial|harmful|sufficient|comparable|equivalent|similar|different|higher|lower|"
+    r"\w+ed|\w+ive|\w+ful|\w+able|\w+ible)$", re.I)
+
+
+_TERM = re.compile(r"[^\W_][\w\-]*")
+
+
+def terms(text: str) -> set[str]:
+    """Content words as 5-letter prefixes (a crude stem: ``reduces``, ``reduced`` → ``reduc``)."""
+    return {w.lower()[:5] for w in _TERM.findall(text)
+            if len(w) > 2 and w.lower() not in STOPWORDS and not w.isdigit()}
+
+
+_DEFINED = re.compile(r"((?:[^\W_][\w\-']*\s+){1,8})\(\s*([A-Z][A-Za-z0-9\-]{1,9}?)s?\s*[),;]")
+
+
+def acronyms(text: str) -> dict[str, set[str]]:
+    """The acronyms ``text`` defines ("resting heart rate (RHR)"), as their :func:`terms`
+    stem -> the terms of the words they stand for (initials checked)."""
+    found: dict[str, set[str]] = {}
+    for m in _DEFINED.finditer(text):
+        letters = [c for c in m.group(2).lower() if c.isalpha()]
+        for words in (m.group(1).split(), re.split(r"[\s\-]+", m.group(1).strip())):
+            words = words[-len(letters):]
+            if len(letters) >= 2 and len(words) == len(letters) and all(
+                    w[0].lower() == c for w, c in zip(words, letters)):
+                found.setdefault(m.group(2).lower()[:5], set()).update(terms(" ".join(words)))
+                break
+    return found
+
+
+def question_acronyms(question: str) -> dict[str, set[str]]:
+    """Initials of each run of 2-5 words of the question ("dbe" -> double, balloon,
+    enteroscopy), three letters or more."""
+    words = [w for w in _TERM.findall(question) if w.lower() not in STOPWORDS]
+    found: dict[str, set[str]] = {}
+    for size in range(3, 6):
+        for i in range(len(words) - size + 1):
+            run = words[i:i + size]
+            found.setdefault("".join(w[0].lower() for w in run), set()).update(terms(" ".join(run)))
+    for i in range(len(words) - 1):  # two words, when written with capitals ("Primary Care")
+        if words[i][:1].isupper() and words[i + 1][:1].isupper():
+            pair = words[i:i + 2]
+            found.setdefault("".join(w[0].lower() for w in pair), set()).update(
+                terms(" ".join(pair)))
+    return found
+
+
+def held_terms(text: str, defined: dict[str, set[str]]) -> set[str]:
+    """``text``'s terms, each acronym of ``defined`` adding the words it stands for."""
+    own = terms(text)
+    return own.union(*(defined[t] for t in own if t in defined))
+
+
+def ordered_aspects(question: str) -> list[str]:
+    """The question's aspects in the order it names them."""
+    wanted = aspects(question)
+    return [t for t in dict.fromkeys(w.lower()[:5] for w in _TERM.findall(question))
+            if t in wanted]
+
+
+def clause(question: str) -> tuple[str, str]:
+    """(what comes before the last colon or dash, the question's last clause), without the
+    question mark."""
+    text = " ".join(question.split()).rstrip(" ?")
+    parts = re.split(r"\s*[:;]\s+|\s*(?:--|[–—])\s*|\s+-\s+|(?<=[a-z)])[.?]\s+(?=[A-Z])", text)
+    return (" ".join(parts[:-1]), parts[-1]) if len(parts) > 1 else ("", text)
+
+
+def is_yes_no(question: str) -> bool:
+    """Not a wh-question: its first and last clauses open with no question word ("How
+    does ...", "... : which is better?"); "X: a marker of Y?" asks yes or no."""
+    before, last = clause(question)
+    opening = {(part.split() or [""])[0].lower() for part in (before, last)}
+    return not opening & WH_WORDS
+
+
+def statement(question: str) -> str:
+    """The yes/no question read as the statement whose truth it asks about (see the module
+    docstring); an open question is returned as it is, without its question mark."""
+    before, last = clause(question)
+    words = last.split()
+    if not words or words[0].lower() not in AUXILIARIES:
+        text = " ".join(question.split()).rstrip(" ?")
+        return text + "." if is_yes_no(question) else text
+    aux, rest = words[0].lower(), words[1:]
+    if rest and rest[0].lower() in ("it", "they", "this", "these") and before:
+        rest = before.split() + rest[1:]
+    if aux in _COPULAS and rest and rest[0].lower() == "there":
+        rest = ["there", aux, *rest[1:]]  # "are there any ...?" -> "there are any ..."
+    elif aux in _COPULAS or aux == "does":
+        for i, word in enumerate(rest[1:], start=1):
+            if _PREDICATE_START.match(word.strip(",.")):
+                rest = (rest[:i] + [aux] + rest[i:] if aux != "does"
+                        else rest[:i] + [third_person(word)] + rest[i + 1:])
+                break
+    text = " ".join(rest)
+    return (text[:1].upper() + text[1:] + ".") if text else ""
+
+
+def third_person(verb: str) -> str:
+    """``reduce`` -> ``reduces``, ``match`` -> ``matches``, ``vary`` -> ``varies``."""
+    if re.search(r"(s|sh|ch|x|z|o)$", verb):
+        return verb + "es"
+    if re.search(r"[^aeiou]y$", verb):
+        return verb[:-1] + "ies"
+    return verb + "s"
+
+
+def aspects(question: str) -> set[str]:
+    return terms(question)
+
+
+def entities(question: str) -> list[str]:
+    """The named things of the question, in order (see the module docstring)."""
+    words = " ".join(question.split()).rstrip(" ?").split()
+    title_case = sum(w[:1].isupper() for w in words) > 0.6 * len(words)
+    found: list[str] = []
+    run: list[str] = []
+    for i, word in enumerate(words):
+        whole = word.strip(",;:()[]\"'")
+        core = _named_part(whole)
+        opens = i == 0 or words[i - 1].endswith((":", ";"))
+        capital = (core[:1].isupper() and core.lower() not in STOPWORDS
+                   and core.lower() not in AUXILIARIES)
+        if core and (_named(core) or (capital and not opens and not title_case)):
+            run.append(core)
+            if core != whole:  # "SecLM-fine-tuned": the name ends inside the word
+                found.append(" ".join(run))
+                run = []
+        elif run:
+            found.append(" ".join(run))
+            run = []
+        if run and word.endswith((",", ";", ":", ")")):
+            found.append(" ".join(run))
+            run = []
+    if run:
+        found.append(" ".join(run))
+    return list(dict.fromkeys(found))
+
+
+def _named_part(word: str) -> str:
+    """A hyphenated word up to its first all-lowercase part ("SecLM-fine-tuned" -> "SecLM";
+    "HDL-C" and "GPT-4" stay whole)."""
+    parts = word.split("-")
+    kept = [parts[0]]
+    for part in parts[1:]:
+        if part.islower():
+            break
+        kept.append(part)
+    return "-".join(kept) if _named("-".join(kept)) or len(kept) == 1 else parts[0]
+
+
+def _named(word: str) -> bool:
+    """Written with a digit beside letters or with a capital after its first letter."""
+    letters = any(c.isalpha() for c in word)
+    return letters and (any(c.isdigit() for c in word) or any(c.isupper() for c in word[1:]))
+
+
+def _squashed(text: str) -> str:
+    return re.sub(r"[\s\-_.'’]+", "", text.lower())
+
+
+def mentions(entity: str, text: str, squashed: str | None = None) -> bool:
+    """Does ``text`` name ``entity`` (``squashed``: the text as :func:`_squashed` makes it,
+    when checking many entities against one text)?"""
+    if _squashed(entity) in (squashed if squashed is not None else _squashed(text)):
+        return True
+    letters = re.sub(r"[^A-Za-z]", "", entity)
+    if entity.isupper() and 2 <= len(letters) <= 6:
+        pattern = r"\b" + r"\w*[\s\-]+".join(letters.lower()) + r"\w*"
+        return re.search(pattern, text.lower()) is not None
+    return False
+
+
+def squash(text: str) -> str:
+    return _squashed(text)

@@ -1,0 +1,228 @@
+"""The answer stage: reading the question, each claim's relevance, and the answer a report
+opens with (yes / no / mixed / partly answered / not answered, or findings).
+
+The stance scorer is scripted here (``PairScorer`` is synth's own seam) so each case's
+stances are known; the embedder is the real MiniLM. ``tests/test_pipeline.py`` runs the same
+stage with the real verifier on a real library."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from synth.answer.answer import answer_question
+from synth.records.claims import Quantity
+from synth.records.papers import Hit
+from synth.records.reports import ReportClaim, ScreenedPaper
+from synth.report.review import CEILING_PARTLY, CEILING_UNANSWERED, facts, panel
+from synth.report.sections import answerability, limitations
+from synth.search.question import (
+    acronyms,
+    entities,
+    is_yes_no,
+    mentions,
+    question_acronyms,
+    statement,
+)
+from synth.search.retrieve import PaperEvidence
+from synth.search.screen import screen
+from synth.store.db import open_store
+
+
+class ScriptedStance:
+    """Entailment / contradiction by a word in the claim: 'SUPPORTS' or 'REFUTES'."""
+
+    name = "scripted"
+
+    def __init__(self) -> None:
+        self.pairs: list[tuple[str, str]] = []
+
+    def score(self, pairs: list[tuple[str, str]]) -> np.ndarray:
+        self.pairs += pairs
+        rows = [[0.9, 0.05, 0.05] if "reduces" in e else [0.05, 0.05, 0.9] if "did not" in e
+                else [0.1, 0.8, 0.1] for _, e in pairs]
+        return np.asarray(rows, dtype=np.float32).reshape(-1, 3)
+
+
+def claim(n: int, paper: str, text: str, kind: str = "finding", numbers=()) -> ReportClaim:
+    return ReportClaim(n=n, id=str(n), text=text, quote=text, paper_id=paper,
+                       title=f"Paper {paper}", page=None, char_start=0, char_end=len(text),
+                       claim_type=kind, numbers=[Quantity(value=v, text=str(v)) for v in numbers],
+                       label="supported", confidence=0.8, verified=True, grounded="supported",
+                       independent="none", extractor="offline")
+
+
+def paper(pid: str, similarity: float = 0.7, fulltext: str = "pdf") -> ScreenedPaper:
+    return ScreenedPaper(paper_id=pid, version=1, title=f"Paper {pid}", similarity=similarity,
+                         kept=True, reason="kept", fulltext=fulltext)
+
+
+QUANT = "Does 4-bit quantization reduce the memory of large language models?"
+FOR = "4-bit quantization reduces the memory of large language models by 70%."
+AGAINST = "In our runs, 4-bit quantization did not lower the memory of large language models."
+
+
+def test_questions_are_read_for_kind_statement_and_named_things() -> None:
+    assert is_yes_no(QUANT) and is_yes_no("Double balloon enteroscopy: is it safe?")
+    assert is_yes_no("Very high serum CA 19-9 levels: a contraindication to surgery?")
+    assert not is_yes_no("How does LoRA compare with full fine-tuning?")
+    assert not is_yes_no("Quantized models: which format is fastest?")
+    assert statement("Double balloon enteroscopy: is it efficacious and safe in a community "
+                     "setting?") == ("Double balloon enteroscopy is efficacious and safe in a "
+                                     "community setting.")
+    assert statement("Can tailored interventions increase mammography use?") == \
+        "Tailored interventions can increase mammography use."
+    assert statement("Is there still a need for transplantation?") == \
+        "There is still a need for transplantation."
+    assert entities("How does the speed of SecLM-fine-tuned Llama3, Codestral and Deepseek R1 "
+                    "vary?") == ["SecLM", "Llama3", "Codestral", "Deepseek R1"]
+    assert entities("Are Large Language Models Good Prompt Optimizers?") == []
+    assert entities("Do mutations causing low HDL-C promote thickness?") == ["HDL-C"]
+    assert mentions("Llama3", "we run Llama-3 8B") and mentions("Deepseek R1", "DeepSeek-R1")
+    assert mentions("HMO", "women of a health maintenance organization")
+    assert not mentions("GPT-4", "GPT-3 and PaLM")
+
+
+def test_acronyms_count_as_the_words_they_stand_for() -> None:
+    assert acronyms("Elevated resting heart rate (RHR) is a marker.")["rhr"] == \
+        {"resti", "heart", "rate"}
+    assert acronyms("split-liver transplantation (SLT) is used")["slt"] == \
+        {"split", "liver", "trans"}
+    assert question_acronyms("Is double balloon enteroscopy safe?")["dbe"] == \
+        {"doubl", "ballo", "enter"}
+
+
+def test_papers_on_both_sides_give_a_mixed_answer_citing_both(embedder) -> None:
+    claims = [claim(1, "A", FOR, numbers=[70]), claim(2, "B", AGAINST)]
+    scorer = ScriptedStance()
+    answer, scored = answer_question(QUANT, claims, [paper("A"), paper("B")],
+                                     {"A": FOR, "B": AGAINST}, scorer, embedder)
+    assert answer.verdict == "mixed" and answer.kind == "yes_no"
+    assert answer.papers_for == ["A"] and answer.papers_against == ["B"]
+    assert "[C1]" in answer.text and "[C2]" in answer.text and answer.text.startswith("Mixed:")
+    assert answer.statement == "4-bit quantization reduces the memory of large language models."
+    assert [c.stance for c in scored] == ["for", "against"]
+    assert all(c.on_point and c.relevance and c.relevance >= 0.4 for c in scored)
+    assert scorer.pairs[0] == (answer.statement, FOR)
+
+
+def test_papers_on_one_side_answer_yes_or_no_counting_papers_not_sentences(embedder) -> None:
+    claims = [claim(1, "A", FOR), claim(2, "A", FOR.replace("70%", "65%")),
+              claim(3, "B", FOR.replace("70%", "60%"))]
+    answer, _ = answer_question(QUANT, claims, [paper("A"), paper("B")],
+                                {"A": FOR, "B": FOR}, ScriptedStance(), embedder)
+    assert answer.verdict == "yes" and answer.text.startswith("Yes: 2 papers support it")
+    assert "none contradicts it" in answer.text and answer.cites == [1, 3]
+    answer, _ = answer_question(QUANT, [claim(1, "B", AGAINST)], [paper("B")],
+                                {"B": AGAINST}, ScriptedStance(), embedder)
+    assert answer.verdict == "no" and answer.papers_against == ["B"]
+
+
+def test_a_question_no_kept_paper_addresses_is_not_answered_and_capped(embedder) -> None:
+    text = "Protein folding simulations reach microsecond time scales on GPUs."
+    claims = [claim(1, "A", text)]
+    papers = [paper("A", similarity=0.31)]
+    answer, scored = answer_question(QUANT, claims, papers, {"A": text}, ScriptedStance(),
+                                     embedder)
+    assert answer.verdict == "not_answered" and answer.text.startswith("Not answered")
+    assert not scored[0].on_point and answer.cites == []
+    answerable, why = answerability(papers, scored, answer)
+    assert not answerable and why[0].startswith("The sources do not answer this question: 0 of")
+    reviews = panel(facts(papers, scored, {"A": text}, answer, calibrated=True))
+    assert all(r.overall <= CEILING_UNANSWERED for r in reviews)
+
+
+def test_a_half_covered_question_is_partly_answered_and_says_which_half(embedder) -> None:
+    question = "Does 4-bit quantization reduce the memory of LLaMA and of GPT-4?"
+    text = "4-bit quantization reduces the memory of LLaMA models by 70%."
+    claims = [claim(1, "A", text, numbers=[70])]
+    papers = [paper("A")]
+    answer, scored = answer_question(question, claims, papers, {"A": text}, ScriptedStance(),
+                                     embedder)
+    assert answer.verdict == "partly_answered"
+    assert answer.covered == ["LLaMA"] and answer.missing == ["GPT-4"]
+    assert "address LLaMA, not GPT-4" in answer.text and "[C1]" in answer.text
+    answerable, why = answerability(papers, scored, answer)
+    assert answerable and any("not GPT-4" in line for line in why)
+    reviews = panel(facts(papers, scored, {"A": text}, answer, calibrated=True))
+    assert all(r.overall <= CEILING_PARTLY for r in reviews)
+    assert all("answer only part" in r.rationale for r in reviews)
+
+
+def test_a_paper_naming_none_of_the_question_s_models_is_off_point(embedder) -> None:
+    question = "Does LoRA reduce the memory of fine-tuning large language models?"
+    texts = {"A": "LoRA reduces the memory of fine-tuning large language models by 3x.",
+             "B": "Prefix tuning reduces the memory of fine-tuning large language models."}
+    claims = [claim(1, "A", texts["A"]), claim(2, "B", texts["B"])]
+    answer, scored = answer_question(question, claims, [paper("A"), paper("B")], texts,
+                                     ScriptedStance(), embedder)
+    assert [c.on_point for c in scored] == [True, False]
+    assert answer.verdict == "yes" and answer.papers_for == ["A"]
+
+
+def test_an_open_question_lists_key_findings_results_first(embedder) -> None:
+    question = "How does 4-bit quantization change the memory and accuracy of language models?"
+    texts = {
+        "A": "We propose a 4-bit quantization method for language models. 4-bit quantization "
+             "cuts the memory of language models by 70% compared with 16-bit weights.",
+        "B": "The accuracy of 4-bit quantized language models drops by 1.2 points on MMLU. "
+             "4-bit quantization of language models also lowers the accuracy on long inputs. "
+             "4-bit quantized language models keep their memory savings at long contexts."}
+    claims = [claim(1, "A", "We propose a 4-bit quantization method for language models.",
+                    kind="method"),
+              claim(2, "A", texts["A"].split(". ")[1], kind="comparison", numbers=[70, 16]),
+              claim(3, "B", texts["B"].split(". ")[0] + ".", numbers=[1.2]),
+              claim(4, "B", texts["B"].split(". ")[1] + ".", kind="limitation"),
+              claim(5, "B", texts["B"].split(". ")[2], kind="finding")]
+    answer, _ = answer_question(question, claims, [paper("A"), paper("B")], texts,
+                                ScriptedStance(), embedder)
+    assert answer.kind == "open" and answer.verdict == "findings"
+    assert len(answer.findings) >= 3 and set(answer.findings) >= {2, 3}
+    assert sum(n in answer.findings for n in (3, 4, 5)) <= 2  # at most two from one paper
+    assert answer.findings.index(2) < answer.findings.index(3)  # memory is asked first
+    assert "(1)" in answer.text and "[C2]" in answer.text
+
+
+def test_a_library_of_abstracts_only_still_answers_and_says_what_it_read(embedder) -> None:
+    papers = [paper("A", fulltext="metadata")]
+    claims = [claim(1, "A", FOR)]
+    answer, scored = answer_question(QUANT, claims, papers, {"A": FOR}, ScriptedStance(),
+                                     embedder)
+    assert answer.verdict == "yes"
+    assert "1 of 1 kept papers were read from title and abstract only" in \
+        " ".join(limitations(papers, scored, "synth-xenc", []))
+
+
+@pytest.mark.parametrize("question", ["What is 4-bit quantization?", QUANT])
+def test_no_claims_at_all_is_not_answered(question, embedder) -> None:
+    answer, _ = answer_question(question, [], [paper("A")], {"A": ""}, ScriptedStance(),
+                                embedder)
+    assert answer.verdict == "not_answered" and answer.cites == []
+
+
+def candidate(pid: str, similarity: float, text: str = "quantization memory") -> PaperEvidence:
+    hit = Hit(paper_id=pid, version=1, title=f"Paper {pid}", passage_id=f"{pid}#0-10", page=None,
+              section=None, char_start=0, char_end=len(text), text=text, score=1.0,
+              similarity=similarity)
+    return PaperEvidence(paper_id=pid, version=1, title=f"Paper {pid}", passages=[hit])
+
+
+def test_the_screen_keeps_the_most_relevant_papers_and_says_why_others_went(tmp_path) -> None:
+    found = [candidate("low", 0.32), candidate("high", 0.57), candidate("mid", 0.45),
+             candidate("off", 0.12)]
+    with open_store(tmp_path / "lib.db") as store:
+        screened = screen(found, store, max_papers=2)
+    assert [p.paper_id for p in screened] == ["high", "mid", "low", "off"]
+    assert [p.kept for p in screened] == [True, True, False, False]
+    assert screened[2].reason == ("dropped (rank 3 of 4): the 2 papers kept rank higher (best "
+                                  "passage similarity 0.32; lowest kept 0.45)")
+    assert "below 0.30" in screened[3].reason
+
+
+def test_the_screen_ranks_papers_naming_the_question_s_models_first(tmp_path) -> None:
+    found = [candidate("other", 0.61, "prefix tuning memory"),
+             candidate("lora", 0.48, "LoRA adapters memory")]
+    with open_store(tmp_path / "lib.db") as store:
+        screened = screen(found, store, 1, "Does LoRA reduce fine-tuning memory?")
+    assert [(p.paper_id, p.kept) for p in screened] == [("lora", True), ("other", False)]
+    assert "names none of LoRA" in screened[1].reason
