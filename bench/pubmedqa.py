@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -93,6 +94,8 @@ def main() -> None:
             report = run_ask(store, settings, embedder, item["QUESTION"],
                              RunOptions(source="library"))
             seconds.append(time.perf_counter() - start)
+            if len(seconds) % 25 == 0:
+                print(f"{len(seconds)} questions, {sum(seconds):.0f} s", file=sys.stderr)
             answer = report.answer
             assert answer is not None
             own = next((p for p in report.papers if p.paper_id == f"pmid{pmid}"), None)

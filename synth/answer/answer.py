@@ -1,6 +1,8 @@
 """The report's answer, from its on-point claims (:func:`answer_question`).
 
-Only verified on-point claims count.
+Only on-point claims that rest on their source count: verbatim quotes (the offline
+extractor's claims are sentences of the paper) and paraphrases the verifier found supported by
+their own paper.
 
 **Yes/no questions.** The question becomes a statement (:func:`synth.search.question.statement`)
 and the verifier scores each on-point claim against it: ``margin = entailment -
@@ -37,7 +39,7 @@ from synth.search.question import (
 )
 from synth.verification.scorers import PairScorer
 
-STANCE_MARGIN = 0.2
+STANCE_MARGIN = 0.1
 MAX_FINDINGS = 5
 FINDINGS_PER_PAPER = 2
 _TYPE_ORDER = {"comparison": 1, "finding": 1, "limitation": 2, "method": 3, "definition": 4}
@@ -70,6 +72,11 @@ def answer_question(question: str, claims: list[ReportClaim], papers: list[Scree
     return open_findings(question, claims, kept, covered, missing), claims
 
 
+def counts(claim: ReportClaim) -> bool:
+    """On point, and resting on its source: a verbatim quote, or a verified paraphrase."""
+    return claim.on_point and (claim.extractor == "offline" or claim.verified)
+
+
 def cite(claim: ReportClaim) -> str:
     return f"[C{claim.n}]"
 
@@ -89,14 +96,14 @@ def counted(n: int, word: str) -> str:
 
 
 def unanswered(kept: int, missing: list[str]) -> str:
-    text = f"Not answered: no verified claim of the {counted(kept, 'kept paper')} bears on it"
+    text = f"Not answered: no claim of the {counted(kept, 'kept paper')} bears on it"
     return text + (f"; none mentions {' or '.join(missing)}." if missing else ".")
 
 
 def yes_no(question: str, claims: list[ReportClaim], kept: int, scorer: PairScorer,
            covered: list[str], missing: list[str]) -> tuple[Answer, list[ReportClaim]]:
     said = statement(question)
-    on_point = [c for c in claims if c.on_point and c.verified]
+    on_point = [c for c in claims if counts(c)]
     probs = scorer.score([(said, c.text) for c in on_point]) if on_point else []
     margins = {c.n: float(p[0] - p[2]) for c, p in zip(on_point, probs)}
 
@@ -161,7 +168,7 @@ def finding_rank(claim: ReportClaim) -> tuple[int, float]:
 
 def open_findings(question: str, claims: list[ReportClaim], kept: int, covered: list[str],
                   missing: list[str]) -> Answer:
-    on_point = [c for c in claims if c.on_point and c.verified]
+    on_point = [c for c in claims if counts(c)]
     base = dict(kind="open", covered=covered, missing=missing)
     if not on_point or (covered == [] and missing):
         return Answer(**base, verdict="not_answered", text=unanswered(kept, missing))

@@ -4,7 +4,10 @@ Markdown and HTML come from the Jinja templates ``synth/templates/report.md.j2``
 ``synth/templates/report.html.j2``. Untrusted text (titles, authors, abstracts, quotes, claims) is
 escaped: HTML by Jinja's autoescape, Markdown by the ``md`` filter (HTML special characters
 become entities, so a title holding ``<script>`` is shown, never run; table pipes, square
-brackets and line breaks are neutralised, so paper text cannot make a link). JSON is the report record itself.
+brackets and line breaks are neutralised, so paper text cannot make a link). LaTeX that paper
+text carries is shown as text (:func:`detex`: ``\\(35\\%\\)`` -> 35%, ``1.14\\(\\times\\)`` -> 1.14×)
+in Markdown and HTML; the stored quotes and their spans stay exact, and JSON is the report
+record itself.
 """
 
 from __future__ import annotations
@@ -22,11 +25,34 @@ FORMATS = {"md": "report.md.j2", "html": "report.html.j2", "json": None}
 CARD_FORMATS = {"md": "card.md.j2", "html": "card.html.j2", "json": None}
 
 
+_TEX_SYMBOLS = {"times": "×", "pm": "±", "leq": "≤", "le": "≤", "geq": "≥", "ge": "≥",
+                "approx": "≈", "sim": "~", "cdot": "·", "rightarrow": "→", "to": "→",
+                "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε",
+                "lambda": "λ", "mu": "µ", "sigma": "σ", "tau": "τ", "theta": "θ", "infty": "∞",
+                "%": "%", "&": "&", "_": "_", "#": "#", "$": "$", ",": " ", ";": " ", "!": ""}
+_TEX_COMMAND = re.compile(r"\\([A-Za-z]+|[%&_#$,;!])")
+_TEX_WRAPPER = re.compile(r"\\(?:text|mathrm|mathbf|textbf|emph|textit|mathit|operatorname)"
+                          r"\s*\{([^{}]*)\}")
+_TEX_MATH = re.compile(r"\\[()\[\]]")
+_TEX_DOLLARS = re.compile(r"\$([^$\n]*?[\\^_{][^$\n]*?)\$")  # $...$ holding TeX, not prices
+
+
+def detex(text: str) -> str:
+    """LaTeX as a reader would see it: math delimiters dropped, ``\\text{..}``-like wrappers
+    unwrapped, common symbols as characters; other commands are left as written."""
+    if "\\" not in text and "$" not in text:
+        return text
+    value = _TEX_WRAPPER.sub(r"\1", text)
+    value = _TEX_DOLLARS.sub(r"\1", _TEX_MATH.sub("", value))
+    value = _TEX_COMMAND.sub(lambda m: _TEX_SYMBOLS.get(m.group(1), m.group(0)), value)
+    return value.replace("{", "").replace("}", "") if "\\" not in value else value
+
+
 def md(text: object) -> str:
-    """Untrusted text made inert in Markdown: one line, HTML special characters as entities,
-    table pipes and square brackets backslash-escaped (so no ``[text](javascript:...)`` link
-    or link definition can form)."""
-    value = " ".join(str(text).split())
+    """Untrusted text made inert in Markdown: one line, LaTeX shown as text (:func:`detex`),
+    HTML special characters as entities, table pipes and square brackets backslash-escaped
+    (so no ``[text](javascript:...)`` link or link definition can form)."""
+    value = detex(" ".join(str(text).split()))
     for raw, safe in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|"),
                       ("[", "\\["), ("]", "\\]")):
         value = value.replace(raw, safe)
@@ -46,7 +72,8 @@ def cited_html(text: object) -> object:
     """The same for HTML: escaped, each ``[Cn]`` a link to the claim."""
     from markupsafe import Markup, escape
 
-    return Markup(re.sub(r"\[C(\d+)\]", r'<a href="#c\1">[C\1]</a>', str(escape(str(text)))))
+    return Markup(re.sub(r"\[C(\d+)\]", r'<a href="#c\1">[C\1]</a>',
+                         str(escape(detex(str(text))))))
 
 
 def card_name(paper_id: str, fmt: str) -> str:
@@ -74,11 +101,17 @@ def relevance(claim: object) -> str:
     return f"{value:.2f}" + ("" if getattr(claim, "on_point", True) else " (off point)")
 
 
+def _shown(value: object) -> object:
+    """HTML output: plain strings with their LaTeX shown as text; markup as it is."""
+    return detex(value) if isinstance(value, str) and not hasattr(value, "__html__") else value
+
+
 def _template(name: str, html: bool):
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
-                      autoescape=html, keep_trailing_newline=True)
+                      autoescape=html, keep_trailing_newline=True,
+                      finalize=_shown if html else None)
     env.filters["md"] = md
     env.filters["cited"] = cited_html if html else cited
     env.globals["where"] = where

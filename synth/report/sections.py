@@ -6,6 +6,7 @@ of records; the pipeline (:func:`synth.pipeline.run.assemble`) puts them togethe
 from __future__ import annotations
 
 from synth import __version__
+from synth.answer.answer import counts
 from synth.config import Settings
 from synth.llm.client import LLM
 from synth.llm.prompts import template_hash
@@ -46,10 +47,10 @@ def contradictions(claims: list[ReportClaim]) -> list[Contradiction]:
 
 def answerability(papers: list[ScreenedPaper], claims: list[ReportClaim],
                   answer: Answer) -> tuple[bool, list[str]]:
-    """Whether the kept papers answer the question, counting only on-point claims
-    (:mod:`synth.answer.relevance`), and why."""
+    """Whether the kept papers answer the question, counting only the on-point claims that
+    rest on their source (:func:`synth.answer.answer.counts`), and why."""
     kept = [p for p in papers if p.kept]
-    on_point = [c for c in claims if c.on_point and c.verified]
+    on_point = [c for c in claims if counts(c)]
     sources = {c.paper_id for c in on_point}
     if not kept:
         return False, [f"The sources do not answer this question: none of the {len(papers)} "

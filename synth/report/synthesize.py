@@ -1,10 +1,11 @@
-"""The synthesis text of a report, written only from verified claims.
+"""The synthesis text of a report, written only from on-point claims that rest on their source
+(verbatim quotes, or paraphrases verified against their paper).
 
 Offline (no LLM), it is assembled deterministically: the answer line first
-(:mod:`synth.answer.answer`), then one sentence per verified on-point claim it does not already
-cite, most relevant first, each citing its claim as ``[Cn]`` and saying whether another kept
-paper corroborates or contests it. No sentence states a fact
-about the literature without citing the claim it comes from.
+(:mod:`synth.answer.answer`), then one sentence per such claim it does not already cite, most
+relevant first, each citing its claim as ``[Cn]`` and saying whether another kept paper
+corroborates or contests it. No sentence states a fact about the literature without citing
+the claim it comes from.
 
 With an LLM (:func:`llm_abstract`, prompt ``synth/templates/synthesize.j2``) the sentences are
 generated from the numbered verified claims and then checked in code by the response model:
@@ -20,6 +21,7 @@ import re
 
 from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
+from synth.answer.answer import counts
 from synth.claims.cues import claim_cues, quantities
 from synth.llm.client import LLM
 from synth.llm.prompts import as_data
@@ -78,8 +80,8 @@ def claim_sentence(c: ReportClaim) -> Sentence:
 
 
 def on_point_verified(claims: list[ReportClaim]) -> list[ReportClaim]:
-    """Verified on-point claims, most relevant first."""
-    return sorted((c for c in claims if c.verified and c.on_point),
+    """On-point claims resting on their source (quoted or verified), most relevant first."""
+    return sorted((c for c in claims if counts(c)),
                   key=lambda c: (-(c.relevance or 0.0), -c.confidence, c.n))
 
 
