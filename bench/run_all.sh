@@ -18,6 +18,8 @@ mkdir -p bench/out
 "$PY" bench/verifier_v2.py | tee bench/out/verifier_v2.txt
 "$PY" bench/extract_offline.py | tee bench/out/extract_offline.txt
 "$PY" bench/records.py | tee bench/out/records.txt
+"$PY" bench/pubmedqa.py | tee bench/out/pubmedqa.txt
+"$PY" bench/answer_questions.py | tee bench/out/answer_questions.txt
 "$PY" bench/embed_batching.py --home bench/out/scifact-home | tee bench/out/embed_batching.txt
 "$PY" bench/scale.py --home bench/out/scale-home "$@" | tee bench/out/scale.txt
 "$PY" bench/bm25_postings.py --home bench/out/scale-home | tee bench/out/bm25_postings.txt
