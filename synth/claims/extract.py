@@ -42,9 +42,10 @@ MAX_CLAIMS = 20
 
 
 def offline_claims(paper: Paper, fulltext: str, passages: list[Passage], question: str | None,
-                   limit: int, eid: str) -> tuple[list[Claim], ExtractionStats]:
+                   limit: int, eid: str,
+                   fill_results: bool = False) -> tuple[list[Claim], ExtractionStats]:
     found = sentences(fulltext, passages, question)
-    chosen = select(found, question, limit)
+    chosen = select(found, question, limit, fill_results)
     claims = [Claim(id=claim_id(eid, s.start, s.end, s.text), paper_id=paper.id,
                     passage_id=s.passage.id, page=s.passage.page, char_start=s.start,
                     char_end=s.end, quote=fulltext[s.start:s.end], text=s.text,
@@ -66,16 +67,21 @@ def choose_extractor(name: ExtractorName, settings: Settings) -> Literal["offlin
 
 def extract(store: Store, settings: Settings, paper_id: str, question: str | None = None, *,
             extractor: ExtractorName = "auto", max_claims: int = MAX_CLAIMS,
-            max_passages: int | None = None, llm: object | None = None) -> Extraction:
+            max_passages: int | None = None, llm: object | None = None,
+            fill_results: bool = False) -> Extraction:
     """Extract claims from one paper and store them (replacing an earlier run of the same
-    paper, question, extractor, model and prompt). ``llm`` overrides the configured one."""
+    paper, question, extractor, model and prompt). ``llm`` overrides the configured one;
+    ``fill_results``: offline, fill up to ``max_claims`` with the paper's other results
+    (:func:`synth.claims.sentences.select`)."""
     paper = resolve_paper(store, settings, paper_id)
     fulltext, passages = readable_passages(store, paper)
     question = question.strip() if question and question.strip() else None
     kind = "llm" if llm is not None else choose_extractor(extractor, settings)
     if kind == "offline":
-        eid = extraction_id(paper.id, question, "offline", None, None)
-        claims, stats = offline_claims(paper, fulltext, passages, question, max_claims, eid)
+        eid = extraction_id(paper.id, question, "offline", None,
+                            "fill-results" if fill_results else None)
+        claims, stats = offline_claims(paper, fulltext, passages, question, max_claims, eid,
+                                       fill_results)
         result = Extraction(id=eid, paper_id=paper.id, question=question, extractor="offline",
                             claims=claims, stats=stats)
     else:

@@ -65,16 +65,18 @@ def sentences(fulltext: str, passages: list[Passage], question: str | None) -> l
     return out
 
 
-def select(candidates: list[Sentence], question: str | None, limit: int) -> list[Sentence]:
+def select(candidates: list[Sentence], question: str | None, limit: int,
+           fill_results: bool = False) -> list[Sentence]:
     """The claim-bearing sentences, best ``limit`` of them, back in reading order. With a
-    question, those sharing enough of its words come first; when they are fewer than
-    ``limit``, the paper's other results (:data:`MIN_RESULT_CUES`) fill the rest: a paper
+    question, only those sharing enough of its words; with ``fill_results`` (the ask pipeline,
+    for papers the screen kept), when they are fewer than ``limit``, the paper's other results
+    (:data:`MIN_RESULT_CUES`) fill the rest: a paper
     kept for the question reports its findings in its own words ("the SLT group"), and the
     answer stage judges how far each bears on the question."""
     claims = [s for s in candidates if s.excluded is None and s.cues >= MIN_CUES]
     kept = [s for s in claims if not question or s.relevance >= MIN_RELEVANCE]
     best = sorted(kept, key=lambda s: (-s.rank_key, s.start))[:limit]
-    if question and len(best) < limit:
+    if question and fill_results and len(best) < limit:
         results = [s for s in claims if s.relevance < MIN_RELEVANCE and s.cues >= MIN_RESULT_CUES]
         best += sorted(results, key=lambda s: (-s.rank_key, s.start))[:limit - len(best)]
     return sorted(best, key=lambda s: s.start)

@@ -196,7 +196,8 @@ def extract_stage(tools: Tools, question: str, papers: list[ScreenedPaper]) -> S
                     llm = None
             if result is None:
                 result = extract(tools.store, tools.settings, paper.paper_id, question,
-                                 extractor="offline", max_claims=CLAIMS_PER_PAPER)
+                                 extractor="offline", max_claims=CLAIMS_PER_PAPER,
+                                 fill_results=True)
             claims += result.claims
             notes += [f"extraction problem: {line}" for line in result.problems]
             tools.progress("extract", done, len(kept))
