@@ -89,7 +89,8 @@ def test_regenerate_each_stage_appends_versions_and_diff_says_why(library, embed
         # a version that differs: one claim dropped, one relabelled, another verifier
         changed = load_report(store, first.id).model_copy(deep=True)
         changed.claims = changed.claims[1:]
-        changed.claims[0].label = "contradicted"
+        relabel = "supported" if changed.claims[0].label == "contradicted" else "contradicted"
+        changed.claims[0].label = relabel
         changed.manifest.verifier = "cross-encoder:other"
         store.save_report(changed.id, changed.question, changed.created, 1.0, True,
                           len(changed.claims), lambda v: changed.model_copy(
@@ -97,7 +98,7 @@ def test_regenerate_each_stage_appends_versions_and_diff_says_why(library, embed
         d = diff(store, first.id)
     assert (d.from_version, d.to_version) == (6, 7) and d.score[1] == 1.0
     assert [c.claim_id for c in d.dropped] == [first.claims[0].id]
-    assert d.relabelled and d.relabelled[0].new.startswith("contradicted")
+    assert d.relabelled and d.relabelled[0].new.startswith(relabel)
     assert d.why == ["verifier changed: synth-xenc -> cross-encoder:other"]
     out = CliRunner().invoke(cli, ["diff", first.id, "--from", "6"], env={"SYNTH_HOME": str(home)})
     assert out.exit_code == 0 and "dropped" in out.output and "why: verifier changed" in out.output
