@@ -57,8 +57,8 @@ def answer_question(question: str, claims: list[ReportClaim], papers: list[Scree
     covered = [e for e in names if named_by[e]]
     missing = [e for e in names if not named_by[e]]
     naming = set().union(*named_by.values()) if names else set(texts)
-    acronyms_of = {pid: {**question_acronyms(question), **acronyms(text)}
-                   for pid, text in texts.items()}
+    asked = question_acronyms(question)
+    acronyms_of = {pid: {**asked, **acronyms(text)} for pid, text in texts.items()}
     similarity = {p.paper_id: p.similarity for p in papers}
     scores = relevances(question, [c.text for c in claims], embedder,
                         [acronyms_of.get(c.paper_id, {}) for c in claims],
@@ -95,6 +95,11 @@ def counted(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+def addressed(covered: list[str], missing: list[str]) -> str:
+    """Which part of the question the kept papers address, by its named things."""
+    return f"the kept papers address {', '.join(covered)}, not {', '.join(missing)}"
+
+
 def unanswered(kept: int, missing: list[str]) -> str:
     text = f"Not answered: no claim of the {counted(kept, 'kept paper')} bears on it"
     return text + (f"; none mentions {' or '.join(missing)}." if missing else ".")
@@ -127,9 +132,8 @@ def yes_no(question: str, claims: list[ReportClaim], kept: int, scorer: PairScor
                 stances=stances, papers_for=[s.paper_id for s in pro],
                 papers_against=[s.paper_id for s in con],
                 cites=[s.claims[0] for s in pro + con])
-    if not on_point or (covered == [] and missing):
-        return Answer(**base | {"cites": []}, verdict="not_answered",
-                      text=unanswered(kept, missing)), claims
+    if not on_point:  # also when no kept paper names any of the question's named things
+        return Answer(**base, verdict="not_answered", text=unanswered(kept, missing)), claims
     if not pro and not con:
         return Answer(**base, verdict="not_answered",
                       text=f"Not answered: {counted(len(stances), 'kept paper')} "
@@ -152,9 +156,8 @@ def yes_no(question: str, claims: list[ReportClaim], kept: int, scorer: PairScor
     head = {"yes": "Yes", "no": "No", "mixed": "Mixed"}[verdict]
     text = f"{head}: " + "; ".join(parts) + "."
     if missing:
-        text = (f"Partly answered: the kept papers address {', '.join(covered)}, not "
-                f"{', '.join(missing)}. On what they address: {head.lower()}: "
-                + "; ".join(parts) + ".")
+        text = (f"Partly answered: {addressed(covered, missing)}. On what they address: "
+                f"{head.lower()}: " + "; ".join(parts) + ".")
         verdict = "partly_answered"
     return Answer(**base, verdict=verdict, text=text), claims
 
@@ -170,7 +173,7 @@ def open_findings(question: str, claims: list[ReportClaim], kept: int, covered: 
                   missing: list[str]) -> Answer:
     on_point = [c for c in claims if counts(c)]
     base = dict(kind="open", covered=covered, missing=missing)
-    if not on_point or (covered == [] and missing):
+    if not on_point:  # also when no kept paper names any of the question's named things
         return Answer(**base, verdict="not_answered", text=unanswered(kept, missing))
     chosen: list[ReportClaim] = []
     per_paper: dict[str, int] = {}
@@ -187,8 +190,7 @@ def open_findings(question: str, claims: list[ReportClaim], kept: int, covered: 
                        for i, c in enumerate(chosen, start=1)))
     verdict = "findings"
     if missing:
-        text = (f"Partly answered: the kept papers address {', '.join(covered)}, not "
-                f"{', '.join(missing)}. " + text)
+        text = f"Partly answered: {addressed(covered, missing)}. " + text
         verdict = "partly_answered"
     return Answer(**base, verdict=verdict, text=text, findings=[c.n for c in chosen],
                   cites=[c.n for c in chosen])

@@ -246,22 +246,24 @@ def kept_texts(tools: Tools, papers: list[ScreenedPaper]) -> dict[str, str]:
 
 
 def answer_stage(tools: Tools, question: str, papers: list[ScreenedPaper],
-                 claims: list[ReportClaim]) -> Stage[Answered]:
-    """Each claim's relevance to the question, and the answer from the on-point ones."""
+                 claims: list[ReportClaim], texts: dict[str, str]) -> Stage[Answered]:
+    """Each claim's relevance to the question, and the answer from the on-point ones;
+    ``texts``: the kept papers' full texts (:func:`kept_texts`)."""
     def run() -> tuple[Answered, list[str]]:
-        answer, scored = answer_question(question, claims, papers, kept_texts(tools, papers),
-                                         tools.scorer, tools.embedder)
+        answer, scored = answer_question(question, claims, papers, texts, tools.scorer,
+                                         tools.embedder)
         return Answered(answer, scored), []
     return timed(run)
 
 
 def review_stage(tools: Tools, question: str, papers: list[ScreenedPaper],
-                 claims: list[ReportClaim], answer: Answer,
+                 claims: list[ReportClaim], answer: Answer, texts: dict[str, str],
                  llm: LLM | None) -> Stage[Reviewed]:
-    """Whether the kept papers answer the question, and the reviewer panel's scores."""
+    """Whether the kept papers answer the question, and the reviewer panel's scores
+    (``texts``: the kept papers' full texts, to re-check every quote)."""
     def run() -> tuple[Reviewed, list[str]]:
         answerable, why = answerability(papers, claims, answer)
-        found = facts(papers, claims, kept_texts(tools, papers), answer,
+        found = facts(papers, claims, texts, answer,
                       tools.settings.verify_model in CALIBRATED)
         reviews, notes = panel(found), []
         if llm is not None:
@@ -323,9 +325,10 @@ def run_pipeline(tools: Tools, question: str, options: RunOptions, resume: Resum
             extracted, llm = stages["extract"].value.claims, stages["extract"].value.llm
         stages["verify"] = verify_stage(tools, extracted, papers, force=resume.force)
         claims, scorer = stages["verify"].value, tools.scorer.name
-    stages["answer"] = answer_stage(tools, question, papers, claims)
+    texts = kept_texts(tools, papers)
+    stages["answer"] = answer_stage(tools, question, papers, claims, texts)
     answer, claims = stages["answer"].value.answer, stages["answer"].value.claims
-    stages["review"] = review_stage(tools, question, papers, claims, answer, llm)
+    stages["review"] = review_stage(tools, question, papers, claims, answer, texts, llm)
     stages["synthesize"] = synthesize_stage(question, answer, claims, llm)
     report = assemble(tools, question, options, papers, claims, scorer or tools.scorer.name,
                       stages)

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from synth.errors import OutputError
 from synth.llm.prompts import TEMPLATES
-from synth.records.reports import Report
+from synth.records.reports import Report, ReportClaim
 
 FORMATS = {"md": "report.md.j2", "html": "report.html.j2", "json": None}
 CARD_FORMATS = {"md": "card.md.j2", "html": "card.html.j2", "json": None}
@@ -92,13 +92,12 @@ def where(page: int | None) -> str:
     return f"page {page}" if page else "abstract"
 
 
-def relevance(claim: object) -> str:
+def relevance(claim: ReportClaim) -> str:
     """A claim's relevance to the question, marked when it is off point ("-" in reports
     made before relevance was scored)."""
-    value = getattr(claim, "relevance", None)
-    if value is None:
+    if claim.relevance is None:
         return "-"
-    return f"{value:.2f}" + ("" if getattr(claim, "on_point", True) else " (off point)")
+    return f"{claim.relevance:.2f}" + ("" if claim.on_point else " (off point)")
 
 
 def _shown(value: object) -> object:

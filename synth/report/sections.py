@@ -6,7 +6,7 @@ of records; the pipeline (:func:`synth.pipeline.run.assemble`) puts them togethe
 from __future__ import annotations
 
 from synth import __version__
-from synth.answer.answer import counts
+from synth.answer.answer import addressed, counts
 from synth.config import Settings
 from synth.llm.client import LLM
 from synth.llm.prompts import template_hash
@@ -55,7 +55,7 @@ def answerability(papers: list[ScreenedPaper], claims: list[ReportClaim],
     if not kept:
         return False, [f"The sources do not answer this question: none of the {len(papers)} "
                        "papers retrieved passed the relevance screen."]
-    if answer.verdict == "not_answered" or not on_point:
+    if answer.verdict == "not_answered":
         return False, [f"The sources do not answer this question: {len(on_point)} of the "
                        f"{len(claims)} claims extracted from the {len(kept)} kept papers bear "
                        "on it" + (f", and no kept paper mentions {', '.join(answer.missing)}"
@@ -63,8 +63,8 @@ def answerability(papers: list[ScreenedPaper], claims: list[ReportClaim],
     lines = [f"{len(on_point)} of {len(claims)} claims, from {len(sources)} of {len(kept)} kept "
              "papers, bear on the question."]
     if answer.missing:
-        lines.append(f"The kept papers address {', '.join(answer.covered)}, not "
-                     f"{', '.join(answer.missing)}.")
+        text = addressed(answer.covered, answer.missing)
+        lines.append(f"{text[:1].upper()}{text[1:]}.")
     if len(sources) == 1:
         lines.append("The answer rests on a single paper; nothing independent confirms it.")
     return True, lines

@@ -198,14 +198,15 @@ def _named(word: str) -> bool:
     return letters and (any(c.isdigit() for c in word) or any(c.isupper() for c in word[1:]))
 
 
-def _squashed(text: str) -> str:
+def squash(text: str) -> str:
+    """Lower case without spaces, hyphens, dots and apostrophes ("Llama-3" -> "llama3")."""
     return re.sub(r"[\s\-_.'’]+", "", text.lower())
 
 
 def mentions(entity: str, text: str, squashed: str | None = None) -> bool:
-    """Does ``text`` name ``entity`` (``squashed``: the text as :func:`_squashed` makes it,
+    """Does ``text`` name ``entity`` (``squashed``: the text as :func:`squash` makes it,
     when checking many entities against one text)?"""
-    if _squashed(entity) in (squashed if squashed is not None else _squashed(text)):
+    if squash(entity) in (squashed if squashed is not None else squash(text)):
         return True
     letters = re.sub(r"[^A-Za-z]", "", entity)
     if entity.isupper() and 2 <= len(letters) <= 6:
@@ -213,6 +214,3 @@ def mentions(entity: str, text: str, squashed: str | None = None) -> bool:
         return re.search(pattern, text.lower()) is not None
     return False
 
-
-def squash(text: str) -> str:
-    return _squashed(text)
