@@ -61,6 +61,19 @@ def test_decision_takes_the_most_confident_paper_and_reports_independence() -> N
     assert nothing.label == "insufficient" and nothing.confidence == 0.8
 
 
+def test_a_quoted_claim_is_never_contradicted_by_its_own_paper() -> None:
+    rows = {"a": [ev("a", 0.05, 0.9)], "b": [ev("b", 0.8, 0.1)]}
+    quoted = decide("x", rows, "s", Thresholds(), source_paper_id="a", quoted=True)
+    assert quoted.grounded == "supported" and quoted.grounded_confidence is None
+    assert [e.paper_id for e in quoted.evidence] == ["b"] and quoted.label == "supported"
+    assert quoted.independent == "corroborated"
+    paraphrase = decide("x", rows, "s", Thresholds(), source_paper_id="a")
+    assert paraphrase.grounded == "contradicted" and paraphrase.grounded_confidence == 0.9
+    alone = decide("x", {"a": [ev("a", 0.05, 0.9)]}, "s", Thresholds(), source_paper_id="a",
+                   quoted=True)
+    assert alone.label == "insufficient" and alone.independent == "none"
+
+
 def test_passages_far_from_the_claim_cannot_decide() -> None:
     far = decide("x", {"a": [ev("a", 0.95, 0.0, similarity=0.1)]}, "s", Thresholds())
     assert far.label == "insufficient"
@@ -129,6 +142,20 @@ def test_papers_option_limits_the_evidence(pdf_library, embedder) -> None:
     verdict = verify_claim("Quantum criticality on a Bethe lattice", Searcher(pdf_library, embedder),
                            KeywordScorer(), paper_ids=["2501.10120v1"])
     assert {e.paper_id for e in verdict.evidence} == {"2501.10120v1"}
+
+
+def test_a_quoted_claim_is_scored_only_against_the_other_papers(pdf_library, embedder) -> None:
+    scorer = KeywordScorer()
+    searcher = Searcher(pdf_library, embedder)
+    ids = ["1111.2011v2", "2501.10120v1"]
+    verdict = verify_claim("Quantum criticality on a Bethe lattice", searcher, scorer,
+                           paper_ids=ids, source_paper_id="1111.2011v2", quoted=True)
+    assert {e.paper_id for e in verdict.evidence} <= {"2501.10120v1"}
+    assert verdict.grounded == "supported" and verdict.grounded_confidence is None
+    checked = verify_claim("Quantum criticality on a Bethe lattice", searcher, scorer,
+                           paper_ids=ids, source_paper_id="1111.2011v2")
+    assert "1111.2011v2" in {e.paper_id for e in checked.evidence}
+    assert checked.grounded == "supported" and checked.grounded_confidence is not None
 
 
 @pytest.mark.parametrize("claim", ["", "   ", "x" * 5000])

@@ -74,7 +74,7 @@ def answer_question(question: str, claims: list[ReportClaim], papers: list[Scree
 
 def counts(claim: ReportClaim) -> bool:
     """On point, and resting on its source: a verbatim quote, or a verified paraphrase."""
-    return claim.on_point and (claim.extractor == "offline" or claim.verified)
+    return claim.on_point and claim.sourced
 
 
 def cite(claim: ReportClaim) -> str:

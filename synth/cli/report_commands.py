@@ -63,7 +63,8 @@ def ask(settings: Settings, question: str, max_papers: int, source: str, out: Pa
         r = report.results
         click.echo(f"papers {r['papers_kept']} kept of {r['papers_retrieved']}; claims "
                    f"{r.get('claims_on_point', '-')} on point of {r['claims_extracted']}, "
-                   f"{r['claims_verified']} verified; review score "
+                   f"{r.get('claims_quoted', 0)} quoted, {r['claims_verified']} verified; "
+                   f"review score "
                    f"{report.score:.1f}/10 ({report.quality_tier})")
         for note in report.notes:
             click.echo(f"note: {note}")
@@ -142,7 +143,7 @@ def batch(settings: Settings, file: Path, workers: int | None, out: Path | None,
         for r in rows:
             if r.get("report_id"):
                 click.echo(f"{r['line']:>4}  {r['report_id']:<12}  {r['version']:>2}  "
-                           f"{r['score']:>5.1f}  {r['verified']:>2}/{r['claims']:<3}  "
+                           f"{r['score']:>5.1f}  {r['sourced']:>2}/{r['claims']:<3}  "
                            f"{r['question'][:70]}")
             else:
                 click.echo(f"{r['line']:>4}  {'failed':<12}  {'':>2}  {'':>5}  {'':>6}  "

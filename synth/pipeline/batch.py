@@ -155,7 +155,7 @@ def summary(settings: Settings, batch_id: str, errors: dict[int, str]) -> list[d
             if item["report_id"]:
                 report = load_report(store, item["report_id"], item["version"])
                 row.update(score=report.score, claims=len(report.claims),
-                           verified=report.results["claims_verified"],
+                           sourced=sum(c.sourced for c in report.claims),
                            answerable=report.answerable)
             rows.append(row)
     return rows

@@ -207,7 +207,8 @@ def extract_stage(tools: Tools, question: str, papers: list[ScreenedPaper]) -> S
 
 def verdict_key(settings: Settings, claim: Claim, kept_ids: list[str]) -> str:
     judge = settings.llm_model if settings.verify_model == "llm-judge" else ""
-    key = [__version__, claim.text, claim.paper_id, settings.verify_model, judge, sorted(kept_ids)]
+    key = [__version__, claim.text, claim.paper_id, claim.extractor, settings.verify_model, judge,
+           sorted(kept_ids)]
     return hashlib.sha256(json.dumps(key).encode()).hexdigest()
 
 
@@ -226,12 +227,14 @@ def verify_stage(tools: Tools, claims: list[Claim], papers: list[ScreenedPaper],
                 verdicts.append(Verdict.model_validate_json(cached))
             else:
                 verdict = verify_claim(claim.text, searcher, tools.scorer, paper_ids=kept_ids,
-                                       source_paper_id=claim.paper_id)
+                                       source_paper_id=claim.paper_id,
+                                       quoted=claim.extractor == "offline")
                 tools.store.cache_verdict(key, claim.id, tools.scorer.name,
                                           verdict.model_dump_json())
                 verdicts.append(verdict)
             tools.progress("verify", done, len(claims))
-        return report_claims(claims, verdicts, {p.paper_id: p.title for p in papers}), []
+        return report_claims(claims, verdicts, {p.paper_id: p.title for p in papers},
+                             tools.scorer.name), []
     return timed(run)
 
 

@@ -37,10 +37,16 @@ class ScreenedPaper(BaseModel):
     text_sha256: str | None = None
 
 
+Check = Literal["quoted", "verified", "weak", "unsupported"]
+
+
 class ReportClaim(BaseModel):
-    """One extracted claim with its verdict. ``verified`` means its own source supports it
-    (the NLI check of the claim against its paper's sentences); ``independent`` says whether
-    another kept paper corroborates or contests it."""
+    """One extracted claim with its verdict. ``check`` says how it rests on its own paper:
+    ``quoted`` (the paper's sentence, verbatim: its check is against the other papers),
+    ``verified`` (a paraphrase its paper supports with at least the stated confidence),
+    ``weak`` (supported, below it) or ``unsupported``; ``verified`` is ``check ==
+    "verified"``. ``independent`` says whether another kept paper corroborates it (supports
+    it, with no number that disagrees) or contests it."""
 
     n: int = Field(description="number in the report, cited as [Cn]")
     id: str
@@ -56,7 +62,11 @@ class ReportClaim(BaseModel):
     label: Literal["supported", "contradicted", "insufficient"]
     confidence: float
     verified: bool
+    check: Check | None = Field(None, description="quoted / verified / weak / unsupported; "
+                                "None in reports made before synth told them apart")
     grounded: str | None = None
+    grounded_confidence: float | None = Field(None, description="confidence of the own "
+                                              "paper's verdict (paraphrases only)")
     independent: str | None = None
     evidence: list[Evidence] = []
     extractor: str
@@ -69,6 +79,23 @@ class ReportClaim(BaseModel):
     stance_margin: float | None = Field(
         None, description="yes/no questions: the verifier's entailment minus contradiction "
         "of the question's statement given the claim, -1 to 1")
+
+    @property
+    def sourced(self) -> bool:
+        """Rests on its own paper: quoted verbatim, or a verified paraphrase (in reports made
+        before ``check``: an offline claim, or a verified one)."""
+        if self.check is not None:
+            return self.check in ("quoted", "verified")
+        return self.extractor == "offline" or self.verified
+
+    @property
+    def check_shown(self) -> str:
+        """The check as a report shows it: ``quoted``, ``✓ verified 0.83``, ``weak 0.41``,
+        ``× unsupported`` (``✓`` / ``×`` in reports made before ``check``)."""
+        own = f" {self.grounded_confidence:.2f}" if self.grounded_confidence is not None else ""
+        return {"quoted": "quoted", "verified": f"✓ verified{own}", "weak": f"weak{own}",
+                "unsupported": "× unsupported"}.get(self.check or "",
+                                                    "✓" if self.verified else "×")
 
 
 class PaperStance(BaseModel):

@@ -50,5 +50,9 @@ class Verdict(BaseModel):
     confidence: float = Field(ge=0, le=1)
     evidence: list[Evidence] = Field(description="best sentence of each paper considered")
     scorer: str
-    grounded: Label | None = None
+    grounded: Label | None = Field(None, description="the claim's own paper's verdict (its "
+                                   "source); 'supported' by construction for a quoted claim")
+    grounded_confidence: float | None = Field(None, description="the confidence of that verdict; "
+                                              "None for a quoted claim, which is not scored "
+                                              "against its own paper")
     independent: Literal["corroborated", "contested", "none"] | None = None

@@ -106,10 +106,10 @@ def diff(store: Store, report_id: str, old: int | None = None, new: int | None =
     out.dropped = [ClaimChange(claim_id=c.id, text=c.text) for k, c in a.items() if k not in b]
     for key in a.keys() & b.keys():
         x, y = a[key], b[key]
-        if x.label != y.label or x.verified != y.verified:
+        if x.label != y.label or x.sourced != y.sourced or x.check != y.check:
             out.relabelled.append(ClaimChange(claim_id=y.id, text=y.text,
-                                              old=f"{x.label}{' ✓' if x.verified else ''}",
-                                              new=f"{y.label}{' ✓' if y.verified else ''}"))
+                                              old=f"{x.label}, {x.check_shown}",
+                                              new=f"{y.label}, {y.check_shown}"))
         if abs(x.confidence - y.confidence) >= CONFIDENCE_MOVE:
             out.confidence_moves.append(ClaimChange(claim_id=y.id, text=y.text,
                                                     old=f"{x.confidence:.2f}",

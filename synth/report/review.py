@@ -6,7 +6,7 @@ applied to its score in code.
 
 Offline, three rule-based reviewers read the same :class:`Facts` with different priorities:
 
-- ``evidence``: how much verified, independently corroborated evidence there is;
+- ``evidence``: how much quoted or verified, independently corroborated evidence there is;
 - ``provenance``: whether every claim re-checks at its span, versions and models are pinned,
   and papers were read in full;
 - ``skeptic``: single sources, abstract-only reading, contradictions, thin retrieval.
@@ -15,7 +15,7 @@ Each rates the four dimensions (evidence strength, citation grounding, uncertain
 disclosure, reproducibility) LOW / MEDIUM / HIGH by the rules in :func:`dimensions` and gives an overall score
 0-10: the weighted mean of its dimension points (LOW 2, MEDIUM 5.5, HIGH 9) under its own
 weights. Only on-point claims (:mod:`synth.answer.relevance`) count. **Ceilings:** a report
-with no verified on-point claim, or one whose sources do not answer the question, scores at
+with no quoted or verified on-point claim, or one whose sources do not answer the question, scores at
 most :data:`CEILING_UNANSWERED` (3.0) from every reviewer; one that answers only part of the
 question (some of its named things appear in no kept paper) at most :data:`CEILING_PARTLY`.
 """
@@ -51,20 +51,21 @@ class Facts:
     papers_full_text: int
     claims: int
     on_point: int
-    verified: int
+    sourced: int
     corroborated: int
     contested: int
     spans_recheck: int
     unversioned_papers: int
     calibrated: bool
-    low_confidence: int
+    weak: int
 
 
 def facts(papers: list[ScreenedPaper], claims: list[ReportClaim], fulltexts: dict[str, str],
           answer: Answer, calibrated: bool) -> Facts:
     """``fulltexts``: the stored full text of each kept paper, to re-check every quote;
     ``calibrated``: whether the verifier's confidence is calibrated (the default's is).
-    Verified, corroborated, contested and low-confidence counts are of on-point claims."""
+    Sourced (quoted or verified), corroborated, contested and weak counts are of on-point
+    claims."""
     kept = [p for p in papers if p.kept]
     counted = [c for c in claims if c.on_point]
     rechecked = sum(1 for c in claims
@@ -73,13 +74,13 @@ def facts(papers: list[ScreenedPaper], claims: list[ReportClaim], fulltexts: dic
         answerable=answer.verdict != "not_answered",
         partly=answer.verdict == "partly_answered", papers_retrieved=len(papers),
         papers_kept=len(kept), papers_full_text=sum(1 for p in kept if p.fulltext == "pdf"),
-        claims=len(claims), on_point=len(counted), verified=sum(c.verified for c in counted),
+        claims=len(claims), on_point=len(counted), sourced=sum(c.sourced for c in counted),
         corroborated=sum(c.independent == "corroborated" for c in counted),
         contested=sum(c.independent == "contested" for c in counted),
         spans_recheck=rechecked,
         unversioned_papers=sum(1 for p in kept if p.version is None),
         calibrated=calibrated,
-        low_confidence=sum(c.verified and c.confidence < 0.5 for c in counted))
+        weak=sum(c.check == "weak" for c in counted))
 
 
 def _level(value: float, medium: float, high: float) -> Level:
@@ -87,12 +88,12 @@ def _level(value: float, medium: float, high: float) -> Level:
 
 
 def dimensions(f: Facts, reviewer: str) -> dict[str, Level]:
-    verified_share = f.verified / f.on_point if f.on_point else 0.0
+    sourced_share = f.sourced / f.on_point if f.on_point else 0.0
     corroborated = f.corroborated / f.on_point if f.on_point else 0.0
-    evidence = _level(verified_share * min(f.papers_kept, 3) / 3 + corroborated, 0.35, 0.8)
+    evidence = _level(sourced_share * min(f.papers_kept, 3) / 3 + corroborated, 0.35, 0.8)
     grounding = _level(f.spans_recheck / f.claims if f.claims else 0.0, 0.9, 1.0)
-    grounding = grounding if f.verified else "LOW"
-    disclosure: Level = "HIGH" if f.calibrated and not f.low_confidence else "MEDIUM"
+    grounding = grounding if f.sourced else "LOW"
+    disclosure: Level = "HIGH" if f.calibrated and not f.weak else "MEDIUM"
     full = f.papers_full_text / f.papers_kept if f.papers_kept else 0.0
     reproducibility = _level(1.0 - f.unversioned_papers / max(f.papers_kept, 1), 0.5, 1.0)
     if reviewer == "skeptic":
@@ -106,19 +107,19 @@ def dimensions(f: Facts, reviewer: str) -> dict[str, Level]:
 
 
 def rationale(f: Facts, reviewer: str) -> str:
-    parts = [f"{f.on_point} of {f.claims} claims on point, {f.verified} of them verified "
-             "against their sources",
+    parts = [f"{f.on_point} of {f.claims} claims on point, {f.sourced} of them quoted from "
+             "or verified against their sources",
              f"{f.corroborated} corroborated and {f.contested} contested by another paper",
              f"{f.papers_kept} of {f.papers_retrieved} retrieved papers kept, "
              f"{f.papers_full_text} read in full",
              f"{f.spans_recheck} of {f.claims} quotes re-check at their spans"]
     if not f.calibrated:
         parts.append("the verifier's confidence is not calibrated")
-    if f.low_confidence:
-        parts.append(f"{f.low_confidence} verified claims have confidence below 0.5")
+    if f.weak:
+        parts.append(f"{f.weak} paraphrased claims only weakly supported by their sources")
     if f.unversioned_papers:
         parts.append(f"{f.unversioned_papers} papers without a version")
-    if not f.answerable or not f.verified:
+    if not f.answerable or not f.sourced:
         parts.append(f"capped at {CEILING_UNANSWERED}: the sources do not answer the question")
     elif f.partly:
         parts.append(f"capped at {CEILING_PARTLY}: the sources answer only part of the question")
@@ -127,7 +128,7 @@ def rationale(f: Facts, reviewer: str) -> str:
 
 def ceiling(f: Facts) -> float:
     """The highest score any reviewer may give (see the module docstring)."""
-    if not f.answerable or not f.verified:
+    if not f.answerable or not f.sourced:
         return CEILING_UNANSWERED
     return CEILING_PARTLY if f.partly else 10.0
 
@@ -176,7 +177,7 @@ class LLMReview(BaseModel):
 def llm_review(llm: LLM, question: str, f: Facts, claims: list[ReportClaim]) -> Review:
     answer = llm.call("review.j2", LLMReview, question=as_data(question),
                       facts=", ".join(f"{k}={v}" for k, v in asdict(f).items()),
-                      claims=[{"n": c.n, "verified": c.verified, "independent": c.independent,
+                      claims=[{"n": c.n, "check": c.check, "independent": c.independent,
                                "confidence": c.confidence, "text": as_data(c.text)}
                               for c in claims[:30]])
     v = answer.value

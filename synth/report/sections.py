@@ -7,34 +7,84 @@ from __future__ import annotations
 
 from synth import __version__
 from synth.answer.answer import addressed, counts
+from synth.claims.cues import quantities
 from synth.config import Settings
 from synth.llm.client import LLM
 from synth.llm.prompts import template_hash
 from synth.records.claims import Claim
 from synth.records.reports import (
     Answer,
+    Check,
     Contradiction,
     Manifest,
     ReportClaim,
     ScreenedPaper,
     Usage,
 )
-from synth.records.verdicts import Verdict
+from synth.records.verdicts import Evidence, Verdict
 from synth.search.screen import MIN_SIMILARITY
-from synth.verification.xenc import measured_accuracy
+from synth.verification.xenc import measured_accuracy, support_precision
 
 REPORT_TEMPLATES = ("report.md.j2", "report.html.j2")
+DEFAULT_VERIFIED = 0.5
+"""The confidence a paraphrase's own-paper support needs to be marked verified, for a scorer
+whose precision at a threshold was not measured."""
 
 
-def report_claims(claims: list[Claim], verdicts: list[Verdict],
-                  titles: dict[str, str]) -> list[ReportClaim]:
-    return [ReportClaim(
-        n=n, id=c.id, text=c.text, quote=c.quote, paper_id=c.paper_id,
-        title=titles.get(c.paper_id, ""), page=c.page, char_start=c.char_start,
-        char_end=c.char_end, claim_type=c.claim_type, numbers=c.numbers, label=v.label,
-        confidence=v.confidence, verified=v.grounded == "supported", grounded=v.grounded,
-        independent=v.independent, evidence=v.evidence, extractor=c.extractor, model=c.model)
-        for n, (c, v) in enumerate(zip(claims, verdicts), start=1)]
+def verified_threshold(scorer: str) -> tuple[float, dict | None]:
+    """The confidence above which a paraphrase is "verified" (below: "weak"), with the
+    precision measured at it when the scorer's shipped metadata carries one."""
+    figure = support_precision() if scorer == "synth-xenc" else None
+    return (float(figure["threshold"]), figure) if figure else (DEFAULT_VERIFIED, None)
+
+
+def claim_check(claim: Claim, verdict: Verdict, threshold: float) -> Check:
+    """How the claim rests on its own paper: a verbatim sentence is quoted (not scored against
+    itself); a paraphrase is verified, weak (supported below ``threshold``) or unsupported."""
+    if claim.extractor == "offline":
+        return "quoted"
+    if verdict.grounded != "supported":
+        return "unsupported"
+    confidence = (verdict.grounded_confidence if verdict.grounded_confidence is not None
+                  else verdict.confidence)
+    return "verified" if confidence >= threshold else "weak"
+
+
+def same_numbers(claim: Claim, row: Evidence) -> bool:
+    """False when the claim and another paper's sentence both state numbers and none agree:
+    the same topic, not the same finding."""
+    stated = {q.value for q in claim.numbers} or {q.value for q in quantities(claim.text)}
+    theirs = {q.value for q in quantities(row.quote)}
+    return not stated or not theirs or bool(stated & theirs)
+
+
+def independent(claim: Claim, verdict: Verdict) -> str | None:
+    """Corroborated (another paper supports the same finding), contested or none."""
+    if verdict.independent is None:
+        return None
+    others = [e for e in verdict.evidence if e.paper_id != claim.paper_id]
+    if any(e.verdict == "contradicted" for e in others):
+        return "contested"
+    if any(e.verdict == "supported" and same_numbers(claim, e) for e in others):
+        return "corroborated"
+    return "none"
+
+
+def report_claims(claims: list[Claim], verdicts: list[Verdict], titles: dict[str, str],
+                  scorer: str) -> list[ReportClaim]:
+    threshold, _ = verified_threshold(scorer)
+    rows = []
+    for n, (c, v) in enumerate(zip(claims, verdicts), start=1):
+        check = claim_check(c, v, threshold)
+        rows.append(ReportClaim(
+            n=n, id=c.id, text=c.text, quote=c.quote, paper_id=c.paper_id,
+            title=titles.get(c.paper_id, ""), page=c.page, char_start=c.char_start,
+            char_end=c.char_end, claim_type=c.claim_type, numbers=c.numbers, label=v.label,
+            confidence=v.confidence, verified=check == "verified", check=check,
+            grounded=v.grounded, grounded_confidence=v.grounded_confidence,
+            independent=independent(c, v), evidence=v.evidence, extractor=c.extractor,
+            model=c.model))
+    return rows
 
 
 def contradictions(claims: list[ReportClaim]) -> list[Contradiction]:
@@ -122,17 +172,39 @@ def methodology(settings: Settings, source: str, papers: list[ScreenedPaper],
         f"of at least {MIN_SIMILARITY:.2f} to the question; {sum(p.kept for p in papers)} of "
         f"{len(papers)} kept.",
         f"Extraction: {extractor}; at most {claims_per_paper} claims per paper.",
-        f"Verification: {scorer}, each claim against the sentences of its own paper (verified "
-        "when they support it) and of the other kept papers (corroborated or contested).",
+        verification_line(scorer),
         "Review: three rule-based reviewers score the report from its stored facts.",
     ]
+
+
+def verification_line(scorer: str) -> str:
+    """The methodology line on verification: what is checked against what, the threshold for
+    "verified" and, when measured, its precision."""
+    threshold, figure = verified_threshold(scorer)
+    line = (f"Verification: {scorer}. A quoted claim (the paper's sentence, verbatim) is "
+            "checked against the other kept papers only: corroborated when one supports the "
+            "same finding (no number disagrees), contested when one contradicts it. A "
+            "paraphrase is checked against its own paper: verified when supported with "
+            f"confidence at least {threshold:.2f}, weak below it.")
+    if figure:
+        held_in = figure.get("citation-integrity") or {}
+        unseen = figure.get("scifact") or {}
+        line += (f" At that threshold, {held_in.get('precision', 0):.0%} of the claims it "
+                 f"marked supported were right on {held_in.get('pairs')} Citation-Integrity "
+                 f"train pairs, and {unseen.get('precision', 0):.0%} on {unseen.get('pairs')} "
+                 "SciFact train pairs.")
+    else:
+        line += " Its precision at that threshold was not measured."
+    return line
 
 
 def results(papers: list[ScreenedPaper], claims: list[ReportClaim],
             score: float) -> dict[str, float | int | None]:
     return {"papers_retrieved": len(papers), "papers_kept": sum(p.kept for p in papers),
             "claims_extracted": len(claims), "claims_on_point": sum(c.on_point for c in claims),
+            "claims_quoted": sum(c.check == "quoted" for c in claims),
             "claims_verified": sum(c.verified for c in claims),
+            "claims_weak": sum(c.check == "weak" for c in claims),
             "claims_corroborated": sum(c.independent == "corroborated" for c in claims),
             "claims_contested": sum(c.independent == "contested" for c in claims),
             "review_score": score}
@@ -140,12 +212,13 @@ def results(papers: list[ScreenedPaper], claims: list[ReportClaim],
 
 def verification_level(claims: list[ReportClaim]) -> str:
     """The level reached by the claims that bear on the question."""
-    counted = [c for c in claims if c.on_point]
-    if any(c.verified and c.independent == "corroborated" for c in counted):
-        return "L2: claims verified against their sources and corroborated by independent papers"
-    if any(c.verified for c in counted):
-        return "L1: claims verified against their own sources only"
-    return "L0: no claim on the question verified"
+    counted = [c for c in claims if c.on_point and c.sourced]
+    if any(c.independent == "corroborated" for c in counted):
+        return ("L2: claims quoted from or verified against their sources and corroborated by "
+                "independent papers")
+    if counted:
+        return "L1: claims quoted from or verified against their own sources only"
+    return "L0: no claim on the question quoted or verified"
 
 
 def usage(llm: LLM | None) -> Usage:

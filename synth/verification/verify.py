@@ -12,8 +12,11 @@
    own evidence, and the claim one from all of it.
 
 When the claim came from a paper (``source_paper_id``), that paper's own verdict is reported as
-``grounded`` and the verdicts of the other papers as ``independent`` (corroborated / contested),
-so a claim that only its own source supports is visible as such.
+``grounded`` (with its confidence) and the verdicts of the other papers as ``independent``
+(corroborated / contested), so a claim that only its own source supports is visible as such.
+A ``quoted`` claim is its paper's own sentence, verbatim: its paper is not scored (a paper
+never contradicts its own sentence; ``grounded`` is "supported"), and its label is what the
+other papers say.
 """
 
 from __future__ import annotations
@@ -82,7 +85,11 @@ def select_hits(hits: list[Hit], max_papers: int) -> dict[str, list[Hit]]:
 
 
 def decide(claim: str, per_paper: dict[str, list[Evidence]], scorer: str, decider: Decider,
-           source_paper_id: str | None = None) -> Verdict:
+           source_paper_id: str | None = None, quoted: bool = False) -> Verdict:
+    """The verdict from the scored evidence; ``quoted``: the claim is ``source_paper_id``'s
+    own sentence, so that paper's evidence is left out and it is grounded by construction."""
+    if quoted:
+        per_paper = {pid: rows for pid, rows in per_paper.items() if pid != source_paper_id}
     verdicts = {pid: decider.paper(rows) for pid, rows in per_paper.items() if rows}
     evidence = [row.model_copy(update={"verdict": label}) for label, _, row in verdicts.values()]
     label, conf = decider.claim(per_paper) if verdicts else ("insufficient", 1.0)
@@ -91,7 +98,11 @@ def decide(claim: str, per_paper: dict[str, list[Evidence]], scorer: str, decide
     if source_paper_id is not None:
         own = verdicts.get(source_paper_id)
         others = {v[0] for pid, v in verdicts.items() if pid != source_paper_id}
-        verdict.grounded = own[0] if own else "insufficient"
+        if quoted:
+            verdict.grounded = "supported"
+        else:
+            verdict.grounded = own[0] if own else "insufficient"
+            verdict.grounded_confidence = round(float(own[1]), 4) if own else None
         verdict.independent = ("contested" if "contradicted" in others else
                                "corroborated" if "supported" in others else "none")
     return verdict
@@ -129,9 +140,18 @@ def score_evidence(claim: str, searcher: Searcher, scorer: PairScorer, *,
 
 def verify_claim(claim: str, searcher: Searcher, scorer: PairScorer, *,
                  paper_ids: list[str] | None = None, source_paper_id: str | None = None,
-                 decider: Decider | None = None, timings: Timings | None = None) -> Verdict:
+                 quoted: bool = False, decider: Decider | None = None,
+                 timings: Timings | None = None) -> Verdict:
     """Verify one claim; see the module docstring for the steps. Without a ``decider``, the
-    scorer's own (``scorer.decider``) is used, else :class:`~synth.verification.decide.Thresholds`."""
-    per_paper = score_evidence(claim, searcher, scorer, paper_ids=paper_ids, timings=timings)
+    scorer's own (``scorer.decider``) is used, else :class:`~synth.verification.decide.Thresholds`.
+    ``quoted`` (with ``source_paper_id``): the claim is that paper's sentence, verbatim; only
+    the other papers are scored."""
+    quoted = quoted and source_paper_id is not None
+    if quoted and paper_ids is not None:
+        others = [pid for pid in paper_ids if pid != source_paper_id]
+        per_paper = score_evidence(claim, searcher, scorer, paper_ids=others,
+                                   timings=timings) if others else {}
+    else:
+        per_paper = score_evidence(claim, searcher, scorer, paper_ids=paper_ids, timings=timings)
     decider = decider or getattr(scorer, "decider", None) or Thresholds()
-    return decide(check_claim(claim), per_paper, scorer.name, decider, source_paper_id)
+    return decide(check_claim(claim), per_paper, scorer.name, decider, source_paper_id, quoted)

@@ -138,18 +138,28 @@ def read_adapters(path: Path = XENC_PATH) -> tuple[dict, dict]:
     return tensors, json.loads(meta.get("synth", "{}"))
 
 
-def measured_accuracy(path: Path = XENC_PATH) -> dict | None:
-    """The accuracy figure recorded in the adapter file's metadata (``evaluation``: data,
-    claims, macro_f1, contradict_f1, ece), or None when none was measured for these weights.
-    Reads the file's header only, so a report can quote it without loading the model."""
+def _metadata(path: Path) -> dict:
     from safetensors import safe_open
 
     try:
         with safe_open(str(path), framework="np") as f:
-            meta = json.loads((f.metadata() or {}).get("synth", "{}"))
+            return dict(json.loads((f.metadata() or {}).get("synth", "{}")))
     except Exception:  # noqa: BLE001 - an unreadable file has no figure; loading it reports why
-        return None
-    return meta.get("evaluation")
+        return {}
+
+
+def measured_accuracy(path: Path = XENC_PATH) -> dict | None:
+    """The accuracy figure recorded in the adapter file's metadata (``evaluation``: data,
+    claims, macro_f1, contradict_f1, ece), or None when none was measured for these weights.
+    Reads the file's header only, so a report can quote it without loading the model."""
+    return _metadata(path).get("evaluation")
+
+
+def support_precision(path: Path = XENC_PATH) -> dict | None:
+    """The precision of "its paper supports it" above a confidence threshold, recorded in the
+    adapter file's metadata by ``bench/support_precision.py`` (``support_precision``:
+    threshold, precision, supported, pairs, data), or None when none was measured."""
+    return _metadata(path).get("support_precision")
 
 
 class XencScorer:
