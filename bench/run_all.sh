@@ -16,6 +16,7 @@ mkdir -p bench/out
 "$PY" bench/fusion_scifact.py --home bench/out/scifact-home | tee bench/out/fusion_scifact.txt
 "$PY" bench/verify_backends.py | tee bench/out/verify_backends.txt
 "$PY" bench/verifier_v2.py | tee bench/out/verifier_v2.txt
+"$PY" bench/support_precision.py | tee bench/out/support_precision.txt
 "$PY" bench/extract_offline.py | tee bench/out/extract_offline.txt
 "$PY" bench/records.py | tee bench/out/records.txt
 "$PY" bench/pubmedqa.py | tee bench/out/pubmedqa.txt

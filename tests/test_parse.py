@@ -10,7 +10,7 @@ from pathlib import Path
 import pymupdf
 import pytest
 
-from synth.parsing.pdf import parse_pdf, pdf_first_page_text
+from synth.parsing.pdf import parse_pdf, pdf_first_page_text, pdf_title
 from synth.records.papers import ParsedText, passage_id
 
 PDFS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "arxiv-pdfs"
@@ -234,3 +234,17 @@ def test_pdf_with_only_a_page_number_is_reported_empty(tmp_path: Path) -> None:
     result = parse_pdf(text_pdf(tmp_path / "number.pdf", "7"), "number")
     assert result.passages == []
     assert [p.kind for p in result.problems] == ["empty"]
+
+
+@pytest.mark.parametrize(("name", "title"), [
+    ("acl-2020.acl-main.207_arXiv-2004.07180.pdf",  # the metadata's, not "Proceedings of ..."
+     "SPECTER: Document-level Representation Learning using Citation-informed Transformers"),
+    ("2501.10120v1.pdf",  # no metadata; the largest type is a logo, the next the title
+     "PaSa: An LLM Agent for Comprehensive Academic Paper Search"),
+    ("1111.2011v2.pdf", "Quantum Criticality for Extended Nodes on a Bethe Lattice in the "
+                        "Large Connectivity Limit"),
+    ("2305.03393v1-pg9.pdf", None),  # one page from the middle: no title type on it
+])
+def test_a_pdf_s_title_is_its_real_title(name, title) -> None:
+    assert pdf_title((PDFS / name).read_bytes()) == title
+    assert pdf_title(b"not a pdf") is None

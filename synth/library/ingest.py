@@ -30,7 +30,7 @@ from synth.library.arxiv_ids import (
 )
 from synth.library.snapshot import import_snapshot
 from synth.parsing.chunk import metadata_text
-from synth.parsing.pdf import parse_pdf, pdf_first_page_text
+from synth.parsing.pdf import parse_pdf, pdf_first_page_text, pdf_title
 from synth.records.papers import IngestReport, Paper, ParsedText, ParseProblem
 from synth.store.db import Store
 
@@ -86,7 +86,7 @@ def ingest_pdf_file(store: Store, path: Path, report: IngestReport) -> None:
     else:
         base, version = parse_arxiv_id(arxiv_id) if arxiv_id else (paper_id, None)
         paper = Paper(id=paper_id, base_id=base, version=version, source="pdf", pdf_sha256=sha,
-                      title=_pdf_title(first_page, path.stem), url=path.resolve().as_uri())
+                      title=pdf_title(data) or _pdf_title(first_page, path.stem), url=path.resolve().as_uri())
     store.save_paper(paper, parsed)
     store.clear_path_problems(str(path))
     report.added.append(paper_id)

@@ -116,6 +116,51 @@ def parse_pdf(data: bytes, paper_id: str, path: str | None = None,
     return _result(paper_id, path, fulltext, len(pages), passages, issues)
 
 
+_STAMP = re.compile(r"arXiv:\s*\d{4}\.\d{4,5}")  # the side stamp, anywhere in a span
+_TITLE_SIZE = 1.15
+"""A title's type is at least this many times the first page's median size."""
+
+
+def _looks_like_title(text: str) -> bool:
+    return len(text.split()) >= 3 and sum(len(w) >= 4 for w in text.split()) >= 2
+
+
+def pdf_title(data: bytes) -> str | None:
+    """The PDF's real title: its metadata title when it reads as one, else the largest type in
+    the top 40% of page 1 (the arXiv side stamp and rotated text left out) when it is larger
+    than the page's body type; None when neither is found (an excerpt, a scan)."""
+    opened = _open(data)
+    if isinstance(opened, tuple):
+        return None
+    with opened as doc:
+        try:
+            meta = " ".join(str((doc.metadata or {}).get("title") or "").split())
+            if _looks_like_title(meta) and not meta.lower().endswith((".pdf", ".doc", ".docx")):
+                return meta[:300]
+            if not doc.page_count:
+                return None
+            page = doc[0]
+            height = page.rect.height
+            blocks = page.get_text("dict")["blocks"]
+        except _READ_ERRORS:
+            return None
+    spans = [(round(span["size"], 1), span["text"], line["bbox"][1])
+             for block in blocks if block.get("type") == 0 for line in block["lines"]
+             if abs(line["dir"][0] - 1) < 1e-3 for span in line["spans"]
+             if span["text"].strip() and not _STAMP.search(span["text"])]
+    if not spans:
+        return None
+    body = sorted(size for size, _, _ in spans)[len(spans) // 2]
+    top = [(size, text) for size, text, y in spans if y < 0.4 * height]
+    for size in sorted({size for size, _ in top}, reverse=True):
+        if size < _TITLE_SIZE * body:
+            break
+        text = " ".join(" ".join(t for s, t in top if abs(s - size) < 0.3).split())
+        if _looks_like_title(text):
+            return text[:300]
+    return None
+
+
 def pdf_first_page_text(data: bytes) -> str:
     """Raw text of page 1 (arXiv side stamp included), or '' if it cannot be read."""
     opened = _open(data)
