@@ -130,6 +130,9 @@ def test_a_question_no_kept_paper_addresses_is_not_answered_and_capped(embedder)
     assert not answerable and why[0].startswith("The sources do not answer this question: 0 of")
     reviews = panel(facts(papers, scored, {"A": text}, answer, calibrated=True))
     assert all(r.overall <= CEILING_UNANSWERED for r in reviews)
+    for r in reviews:  # an empty report is not rated HIGH on disclosure or reproducibility
+        assert r.dimensions["uncertainty_disclosure"] != "HIGH"
+        assert r.dimensions["reproducibility"] != "HIGH"
 
 
 def test_a_half_covered_question_is_partly_answered_and_says_which_half(embedder) -> None:
@@ -226,3 +229,22 @@ def test_the_screen_ranks_papers_naming_the_question_s_models_first(tmp_path) ->
         screened = screen(found, store, 1, "Does LoRA reduce fine-tuning memory?")
     assert [(p.paper_id, p.kept) for p in screened] == [("lora", True), ("other", False)]
     assert "names none of LoRA" in screened[1].reason
+
+
+def test_the_panel_s_reviewers_weigh_different_facts_and_say_which(embedder) -> None:
+    claims = [claim(1, "A", FOR, numbers=[70]), claim(2, "B", FOR.replace("70%", "60%"),
+                                                     numbers=[60])]
+    papers = [paper("A"), paper("B", fulltext="metadata")]
+    texts = {"A": FOR, "B": "abstract only"}  # B's quote does not re-check at its span
+    answer, scored = answer_question(QUANT, claims, papers, texts, ScriptedStance(), embedder)
+    reviews = {r.reviewer: r for r in panel(facts(papers, scored, texts, answer,
+                                                  calibrated=True))}
+    assert len({r.rationale for r in reviews.values()}) == 3
+    assert "corroborated" in reviews["evidence"].rationale
+    assert "re-check at their spans" in reviews["provenance"].rationale
+    assert "re-check" not in reviews["skeptic"].rationale
+    assert "from the abstract only" in reviews["skeptic"].rationale
+    assert reviews["provenance"].dimensions["citation_grounding"] == "LOW"
+    assert reviews["provenance"].dimensions["reproducibility"] == "MEDIUM"  # B: abstract only
+    assert reviews["evidence"].dimensions["reproducibility"] == "HIGH"
+    assert len({r.overall for r in reviews.values()}) > 1

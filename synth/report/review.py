@@ -4,13 +4,17 @@ With an LLM configured, an LLM reviewer (:func:`llm_review`, ``synth/templates/r
 the three rule-based ones; it reads the same facts and the claims, and the same ceiling is
 applied to its score in code.
 
-Offline, three rule-based reviewers read the same :class:`Facts` with different priorities:
+Offline, three rule-based reviewers read different facts (:data:`WEIGHS`), and each
+rationale names the facts its reviewer weighed:
 
-- ``evidence``: how much quoted or verified, independently corroborated evidence there is;
-- ``provenance``: whether every claim re-checks at its span, versions and models are pinned,
-  and papers were read in full;
-- ``skeptic``: single sources, abstract-only reading, contradictions, thin retrieval.
+- ``evidence``: how many on-point claims are quoted or verified, from how many papers, and
+  how many are corroborated (uncorroborated evidence is at most MEDIUM);
+- ``provenance``: whether every quote re-checks at its span (one that does not makes grounding
+  LOW), papers are pinned to versions, and were read in full;
+- ``skeptic``: single sources (evidence and disclosure at most MEDIUM), contradictions,
+  abstract-only reading, thin retrieval.
 
+A report with no on-point claim is LOW on disclosure and at most MEDIUM on reproducibility.
 Each rates the four dimensions (evidence strength, citation grounding, uncertainty
 disclosure, reproducibility) LOW / MEDIUM / HIGH by the rules in :func:`dimensions` and gives an overall score
 0-10: the weighted mean of its dimension points (LOW 2, MEDIUM 5.5, HIGH 9) under its own
@@ -33,6 +37,11 @@ from synth.records.reports import DIMENSIONS, Answer, Level, ReportClaim, Review
 POINTS = {"LOW": 2.0, "MEDIUM": 5.5, "HIGH": 9.0}
 CEILING_UNANSWERED = 3.0
 CEILING_PARTLY = 4.5
+WEIGHS = {  # the facts each reviewer reads, as its rationale lists them
+    "evidence": ("on_point", "sources", "corroboration", "weak"),
+    "provenance": ("spans", "versions", "reading", "calibration"),
+    "skeptic": ("sources", "corroboration", "reading", "retrieval", "weak"),
+}
 WEIGHTS = {  # evidence, grounding, disclosure, reproducibility
     "evidence": (0.55, 0.2, 0.1, 0.15),
     "provenance": (0.2, 0.4, 0.1, 0.3),
@@ -52,6 +61,7 @@ class Facts:
     claims: int
     on_point: int
     sourced: int
+    sources: int
     corroborated: int
     contested: int
     spans_recheck: int
@@ -75,6 +85,7 @@ def facts(papers: list[ScreenedPaper], claims: list[ReportClaim], fulltexts: dic
         partly=answer.verdict == "partly_answered", papers_retrieved=len(papers),
         papers_kept=len(kept), papers_full_text=sum(1 for p in kept if p.fulltext == "pdf"),
         claims=len(claims), on_point=len(counted), sourced=sum(c.sourced for c in counted),
+        sources=len({c.paper_id for c in counted if c.sourced}),
         corroborated=sum(c.independent == "corroborated" for c in counted),
         contested=sum(c.independent == "contested" for c in counted),
         spans_recheck=rechecked,
@@ -87,43 +98,63 @@ def _level(value: float, medium: float, high: float) -> Level:
     return "HIGH" if value >= high else "MEDIUM" if value >= medium else "LOW"
 
 
+def _at_most(level: Level, cap: Level) -> Level:
+    return min(level, cap, key=POINTS.get)  # type: ignore[arg-type]
+
+
 def dimensions(f: Facts, reviewer: str) -> dict[str, Level]:
+    """Each reviewer's levels, from the facts it weighs (:data:`WEIGHS`)."""
     sourced_share = f.sourced / f.on_point if f.on_point else 0.0
     corroborated = f.corroborated / f.on_point if f.on_point else 0.0
-    evidence = _level(sourced_share * min(f.papers_kept, 3) / 3 + corroborated, 0.35, 0.8)
+    evidence = _level(sourced_share * min(f.sources, 3) / 3 + corroborated, 0.35, 0.8)
     grounding = _level(f.spans_recheck / f.claims if f.claims else 0.0, 0.9, 1.0)
     grounding = grounding if f.sourced else "LOW"
     disclosure: Level = "HIGH" if f.calibrated and not f.weak else "MEDIUM"
     full = f.papers_full_text / f.papers_kept if f.papers_kept else 0.0
     reproducibility = _level(1.0 - f.unversioned_papers / max(f.papers_kept, 1), 0.5, 1.0)
+    if not f.on_point:  # nothing on the question: nothing disclosed, nothing to reproduce
+        disclosure, reproducibility = "LOW", _at_most(reproducibility, "MEDIUM")
     if reviewer == "skeptic":
-        if f.papers_kept < 2 or f.contested:
-            evidence = min(evidence, "MEDIUM", key=POINTS.get)  # type: ignore[arg-type]
-        if full < 0.5 and evidence == "HIGH":
-            evidence = "MEDIUM"  # mostly abstracts: findings without their methods
-    if reviewer == "provenance" and full < 1.0 and reproducibility == "HIGH":
-        reproducibility = "MEDIUM"  # what was read of an abstract-only paper is thin
+        if f.sources < 2 or f.contested:
+            evidence = _at_most(evidence, "MEDIUM")
+        if full < 0.5:
+            evidence = _at_most(evidence, "MEDIUM")  # mostly abstracts: findings without methods
+        if f.sources < 2 and f.on_point:
+            disclosure = _at_most(disclosure, "MEDIUM")  # one voice, however well quoted
+    if reviewer == "provenance":
+        if full < 1.0:
+            reproducibility = _at_most(reproducibility, "MEDIUM")  # abstracts are thin reading
+        if f.spans_recheck < f.claims:
+            grounding = "LOW"  # a quote that does not re-check is a broken citation
+    if reviewer == "evidence" and f.on_point and not f.corroborated:
+        evidence = _at_most(evidence, "MEDIUM")  # nothing independent confirms it
     return dict(zip(DIMENSIONS, (evidence, grounding, disclosure, reproducibility)))
 
 
 def rationale(f: Facts, reviewer: str) -> str:
-    parts = [f"{f.on_point} of {f.claims} claims on point, {f.sourced} of them quoted from "
-             "or verified against their sources",
-             f"{f.corroborated} corroborated and {f.contested} contested by another paper",
-             f"{f.papers_kept} of {f.papers_retrieved} retrieved papers kept, "
-             f"{f.papers_full_text} read in full",
-             f"{f.spans_recheck} of {f.claims} quotes re-check at their spans"]
-    if not f.calibrated:
-        parts.append("the verifier's confidence is not calibrated")
-    if f.weak:
-        parts.append(f"{f.weak} paraphrased claims only weakly supported by their sources")
-    if f.unversioned_papers:
-        parts.append(f"{f.unversioned_papers} papers without a version")
+    """The facts this reviewer weighs, and the ceiling when one applies."""
+    said = {
+        "on_point": f"{f.on_point} of {f.claims} claims on point, {f.sourced} of them quoted "
+                    "from or verified against their sources",
+        "sources": f"{f.sources} papers behind them",
+        "corroboration": f"{f.corroborated} corroborated and {f.contested} contested by "
+                         "another paper",
+        "weak": f"{f.weak} paraphrased claims only weakly supported by their sources",
+        "spans": f"{f.spans_recheck} of {f.claims} quotes re-check at their spans",
+        "versions": f"{f.papers_kept - f.unversioned_papers} of {f.papers_kept} kept papers "
+                    "pinned to a version",
+        "reading": f"{f.papers_full_text} of {f.papers_kept} kept papers read in full, "
+                   f"{f.papers_kept - f.papers_full_text} from the abstract only",
+        "retrieval": f"{f.papers_kept} of {f.papers_retrieved} retrieved papers kept",
+        "calibration": "the verifier's confidence is " + ("calibrated" if f.calibrated
+                                                          else "not calibrated"),
+    }
+    parts = [said[k] for k in WEIGHS[reviewer] if k != "weak" or f.weak]
     if not f.answerable or not f.sourced:
         parts.append(f"capped at {CEILING_UNANSWERED}: the sources do not answer the question")
     elif f.partly:
         parts.append(f"capped at {CEILING_PARTLY}: the sources answer only part of the question")
-    return f"{reviewer}: " + "; ".join(parts) + "."
+    return f"{reviewer} weighs " + "; ".join(parts) + "."
 
 
 def ceiling(f: Facts) -> float:
