@@ -60,9 +60,10 @@ _BACKGROUND = re.compile(
     r"(has|have) (typically|often|usually|largely|mainly|mostly) (focused|relied|been)|"
     r"(existing|prior|previous) works?|(requires?|demands?) (significant|substantial|"
     r"considerable|massive|enormous|huge|large amounts of)|despite (the|their|its)|"
-    r"current (methods|approaches|models|systems|techniques))\b", re.I)
+    r"current (methods|approaches|models|systems|techniques)|"
+    r"(topic|area|subject|question) of (significant |great |growing |increasing |much )?"
+    r"(interest|importance|debate)|the question of whether|emerg(es|ed) as)\b", re.I)
 _OWN_WORK = re.compile(r"\b(we|our|this (paper|work|study)|here)\b", re.I)
-BACKGROUND_PENALTY = 1.0
 _CAPTION = re.compile(r"^\s*(fig(ure)?|table|tab|algorithm|listing|eq(uation)?)\.?\s*\d+\s*[:.|]",
                       re.I)
 _ENDS_SENTENCE = re.compile(r"[.!][\"'”’)\]]*\d{0,2}\s*$")
@@ -114,11 +115,20 @@ def claim_cues(sentence: str) -> Cues:
     if _CITATION.search(sentence):
         score -= 1.0  # a single citation usually reports someone else's finding
     if _BACKGROUND.search(sentence) and not _OWN_WORK.search(sentence):
-        score -= BACKGROUND_PENALTY  # the state of the field, not this paper's finding
+        return Cues(0.0, "background: the state of the field, not this paper's finding")
     return Cues(score)
 
 
+_OPENS_WITH_METHOD = re.compile(
+    r"^\W*(?:\w+\W+){0,5}?(we (propose|introduce|present|develop|design)|this (paper|work) "
+    r"(proposes|introduces|presents))\b", re.I)
+
+
 def claim_type(sentence: str) -> ClaimType:
+    """Limitation, comparison, finding (a result, or any number), definition or method; a
+    sentence that opens by proposing something and states no number is a method."""
+    if _OPENS_WITH_METHOD.search(sentence) and not quantities(sentence):
+        return "method"
     if LIMITATION.search(sentence):
         return "limitation"
     if COMPARISON.search(sentence):
