@@ -106,7 +106,8 @@ def dimensions(f: Facts, reviewer: str) -> dict[str, Level]:
     """Each reviewer's levels, from the facts it weighs (:data:`WEIGHS`)."""
     sourced_share = f.sourced / f.on_point if f.on_point else 0.0
     corroborated = f.corroborated / f.on_point if f.on_point else 0.0
-    evidence = _level(sourced_share * min(f.sources, 3) / 3 + corroborated, 0.35, 0.8)
+    # quoted claims from three papers reach MEDIUM; HIGH needs independent corroboration too
+    evidence = _level(0.5 * sourced_share * min(f.sources, 3) / 3 + corroborated, 0.35, 0.8)
     grounding = _level(f.spans_recheck / f.claims if f.claims else 0.0, 0.9, 1.0)
     grounding = grounding if f.sourced else "LOW"
     disclosure: Level = "HIGH" if f.calibrated and not f.weak else "MEDIUM"
