@@ -52,6 +52,10 @@ def test_every_line_of_every_card_is_its_quote_at_its_span(cards) -> None:
             for r in c.results:
                 assert r.value in r.line.numbers
                 assert r.metric.lower().split("@")[0] in r.line.text.lower()
+            sections = ([c.tldr] if c.tldr else []) + c.problem + c.contributions + \
+                c.findings + c.limitations + c.reproducibility
+            spans = [(x.char_start, x.char_end) for x in sections]
+            assert len(spans) == len(set(spans)), f"{pid}: a sentence in two sections"
 
 
 def test_entities_and_results_a_reader_sees_are_found(cards) -> None:
@@ -117,7 +121,8 @@ def test_llm_written_sections_keep_only_items_whose_quotes_check() -> None:
     settings_plain = load_settings()
     paper = Paper(id="2401.00002v1", base_id="2401.00002", version=1, title="TinySum",
                   source="snapshot", abstract="We introduce TinySum, a distilled summariser. "
-                  "TinySum reduces latency by 43% compared with BART. However, TinySum fails "
+                  "TinySum reduces latency by 43% compared with BART. It also reduces memory use by "
+                  "30% compared with BART. However, TinySum fails "
                   "on inputs longer than 4,096 tokens.")
     item = lambda text, quote: {"text": text, "quote": quote}  # noqa: E731
     with ScriptedLLM() as server, open_store(settings_plain.db_path) as store:
@@ -138,6 +143,7 @@ def test_llm_written_sections_keep_only_items_whose_quotes_check() -> None:
     assert len(c.limitations) == 1 and c.limitations[0].text == "Long inputs fail."
     # both LLM findings failed their checks, so the findings are the offline ones, said so
     assert c.findings and all(x.text == x.quote for x in c.findings)
+    assert c.tldr.quote not in {x.quote for x in c.findings}  # no sentence in two sections
     assert c.notes == ["the LLM gave no checked item for findings; that section is the "
                        "offline one"]
     for line in lines(c):

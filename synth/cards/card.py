@@ -102,15 +102,27 @@ def card(store: Store, settings: Settings, paper_id: str, llm: object | None = N
              completeness=0.0, completeness_signals={})
     tldr = (abstract or claims)[:1]
     c.tldr = line(fulltext, tldr[0]) if tldr else None
-    c.problem = [line(fulltext, s) for s in found if _front(s) and _PROBLEM.search(s.text)][:2]
-    c.contributions = [line(fulltext, s) for s in found if _CONTRIBUTION.search(s.text)
-                       or (METHOD.search(s.text) and _front(s))][:4]
+    taken = {s.start for s in tldr}
+
+    def pick(candidates: list[Sentence], limit: int) -> list[Sentence]:
+        """The first ``limit`` not already in an earlier section: no sentence in two."""
+        chosen = [s for s in candidates if s.start not in taken][:limit]
+        taken.update(s.start for s in chosen)
+        return chosen
+
     findings = [s for s in claims if not LIMITATION.search(s.text)]
-    c.findings = sorted((line(fulltext, s) for s in findings[:8]), key=lambda x: x.char_start)
-    c.limitations = [line(fulltext, s) for s in found if LIMITATION.search(s.text)
-                     and s.cues >= MIN_CUES][:4]
-    c.reproducibility = [line(fulltext, s) for s in found if _LINK.search(s.text)
-                         or _LICENCE.search(s.text) or _RELEASE.search(s.text)][:6]
+    c.findings = sorted((line(fulltext, s) for s in pick(findings, 8)),
+                        key=lambda x: x.char_start)
+    c.limitations = [line(fulltext, s) for s in pick(
+        [s for s in found if LIMITATION.search(s.text) and s.cues >= MIN_CUES], 4)]
+    c.contributions = [line(fulltext, s) for s in pick(
+        [s for s in found if _CONTRIBUTION.search(s.text) or (METHOD.search(s.text)
+                                                             and _front(s))], 4)]
+    c.problem = [line(fulltext, s) for s in pick(
+        [s for s in found if _front(s) and _PROBLEM.search(s.text)], 2)]
+    c.reproducibility = [line(fulltext, s) for s in pick(
+        [s for s in found if _LINK.search(s.text) or _LICENCE.search(s.text)
+         or _RELEASE.search(s.text)], 6)]
     if llm is not None:
         write_with_llm(c, llm, fulltext, passages)
     lexicon = load_lexicon(settings.home)
