@@ -116,10 +116,8 @@ def dimensions(f: Facts, reviewer: str) -> dict[str, Level]:
     if not f.on_point:  # nothing on the question: nothing disclosed, nothing to reproduce
         disclosure, reproducibility = "LOW", _at_most(reproducibility, "MEDIUM")
     if reviewer == "skeptic":
-        if f.sources < 2 or f.contested:
-            evidence = _at_most(evidence, "MEDIUM")
-        if full < 0.5:
-            evidence = _at_most(evidence, "MEDIUM")  # mostly abstracts: findings without methods
+        if f.sources < 2 or f.contested or full < 0.5:  # one voice, a dispute, or mostly
+            evidence = _at_most(evidence, "MEDIUM")    # abstracts (findings without methods)
         if f.sources < 2 and f.on_point:
             disclosure = _at_most(disclosure, "MEDIUM")  # one voice, however well quoted
     if reviewer == "provenance":
