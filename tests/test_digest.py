@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from synth.cards.card import card
-from synth.claims.cues import quantities
 from synth.cli import cli
 from synth.config import load_settings
 from synth.library.ingest import ingest
 from synth.parsing.chunk import metadata_text
+from synth.parsing.numbers import quantities
 from synth.records.cards import Card, CardLine
 from synth.records.papers import Paper
 from synth.report.render import render_card

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from synth.claims.cues import quantities
 from synth.claims.extract import extract
 from synth.claims.quotes import normalise
 from synth.cli import cli
@@ -16,6 +15,7 @@ from synth.config import load_settings
 from synth.errors import ParseError, StoreError, UnknownPaper
 from synth.library.ingest import ingest
 from synth.parsing.chunk import metadata_text
+from synth.parsing.numbers import quantities
 from synth.records.papers import Paper
 from synth.store.db import Store, open_store
 

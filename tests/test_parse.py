@@ -10,7 +10,7 @@ from pathlib import Path
 import pymupdf
 import pytest
 
-from synth.parsing.pdf import parse_pdf, pdf_first_page_text, pdf_title
+from synth.parsing.pdf import first_page, parse_pdf
 from synth.records.papers import ParsedText, passage_id
 
 PDFS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "arxiv-pdfs"
@@ -112,7 +112,7 @@ def test_repeated_running_header_and_page_numbers_are_dropped(
 def test_arxiv_stamp_is_left_out_of_the_text_but_first_page_text_keeps_it(
         parsed: dict[str, ParsedText], stem: str) -> None:
     data = (PDFS / f"{stem}.pdf").read_bytes()
-    assert f"arXiv:{stem}" in pdf_first_page_text(data)
+    assert f"arXiv:{stem}" in first_page(data).text
     result = parsed[f"{stem}.pdf"]
     assert f"arXiv:{stem}" not in result.fulltext
     assert not any(f"arXiv:{stem}" in p.text for p in result.passages)
@@ -152,7 +152,7 @@ def test_garbage_bytes_are_unopenable_and_carry_paper_id_and_path() -> None:
     assert (problem.kind, problem.paper_id, problem.path) == ("unopenable", "2101.00001v1",
                                                                "/tmp/x.pdf")
     assert "re-download" in problem.detail
-    assert pdf_first_page_text(b"garbage") == ""
+    assert first_page(b"garbage").text == ""
 
 
 def test_truncated_real_pdf_is_reported_not_raised(tmp_path: Path) -> None:
@@ -161,7 +161,7 @@ def test_truncated_real_pdf_is_reported_not_raised(tmp_path: Path) -> None:
     result = parse_pdf(cut.read_bytes(), "2206.10883v3", str(cut))
     assert result.passages == []
     assert [p.kind for p in result.problems] == ["unopenable"]
-    assert pdf_first_page_text(cut.read_bytes()) == ""
+    assert first_page(cut.read_bytes()).text == ""
 
 
 def test_password_protected_pdf_is_reported_encrypted(tmp_path: Path) -> None:
@@ -243,8 +243,15 @@ def test_pdf_with_only_a_page_number_is_reported_empty(tmp_path: Path) -> None:
      "PaSa: An LLM Agent for Comprehensive Academic Paper Search"),
     ("1111.2011v2.pdf", "Quantum Criticality for Extended Nodes on a Bethe Lattice in the "
                         "Large Connectivity Limit"),
-    ("2305.03393v1-pg9.pdf", None),  # one page from the middle: no title type on it
+    # one page from the middle, no title type on it: its first line (here the running head)
+    ("2305.03393v1-pg9.pdf", "Optimized Table Tokenization for Table Structure Recognition"),
 ])
 def test_a_pdf_s_title_is_its_real_title(name, title) -> None:
-    assert pdf_title((PDFS / name).read_bytes()) == title
-    assert pdf_title(b"not a pdf") is None
+    assert first_page((PDFS / name).read_bytes()).title == title
+    assert first_page(b"not a pdf") == ("", None)
+
+
+def test_a_page_without_text_has_no_title() -> None:
+    blank = pymupdf.open()
+    blank.new_page()
+    assert first_page(blank.tobytes()) == ("", None)

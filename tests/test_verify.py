@@ -45,9 +45,9 @@ class KeywordScorer:
 
 
 def ev(paper: str, e: float, c: float, similarity: float = 0.6,
-       coverage: float = 1.0) -> Evidence:
+       coverage: float = 1.0, quote: str = "q") -> Evidence:
     return Evidence(paper_id=paper, version=1, title="t", passage_id=f"{paper}#0-1", page=1,
-                    char_start=0, char_end=1, quote="q", entailment=e, neutral=1 - e - c,
+                    char_start=0, char_end=len(quote), quote=quote, entailment=e, neutral=1 - e - c,
                     contradiction=c, similarity=similarity, coverage=coverage)
 
 
@@ -72,6 +72,25 @@ def test_a_quoted_claim_is_never_contradicted_by_its_own_paper() -> None:
     alone = decide("x", {"a": [ev("a", 0.05, 0.9)]}, "s", Thresholds(), source_paper_id="a",
                    quoted=True)
     assert alone.label == "insufficient" and alone.independent == "none"
+
+
+def test_numbers_that_disagree_are_not_corroboration() -> None:
+    claim = "The kernel is 1.10-2.64x faster than the baseline."
+
+    def independent(quote: str, e: float = 0.8, c: float = 0.1) -> str | None:
+        rows = {"a": [ev("a", 0.9, 0.05, quote=claim)], "b": [ev("b", e, c, quote=quote)]}
+        for quoted in (True, False):
+            verdict = decide(claim, rows, "s", Thresholds(), source_paper_id="a", quoted=quoted)
+            assert verdict.label != "insufficient"
+        return verdict.independent
+
+    assert independent("Their kernel is 2.64x faster than the baseline.") == "corroborated"
+    assert independent("Their kernel is 1.14-14.3x faster than the baseline.") == "none"
+    assert independent("The kernel is faster than the baseline.") == "corroborated"
+    assert independent("The kernel is not 2x faster.", e=0.1, c=0.8) == "contested"
+    alone = decide(claim, {"a": [ev("a", 0.9, 0.05, quote=claim)]}, "s", Thresholds(),
+                   source_paper_id="a")
+    assert alone.independent == "none"
 
 
 def test_passages_far_from_the_claim_cannot_decide() -> None:

@@ -8,7 +8,7 @@ background, acknowledgements and appendices are not read) and the offline claim 
 - **problem**: up to 2 sentences of the abstract or introduction that state the problem;
 - **contributions**: up to 4 sentences where the authors propose, introduce or release;
 - **key findings**: up to 8 result and comparison sentences, those with numbers first, each
-  with its numbers and units parsed (:func:`synth.claims.cues.quantities`);
+  with its numbers and units parsed (:func:`synth.parsing.numbers.quantities`);
 - **results**: (metric, value, baseline, dataset) rows, from finding sentences that name a
   metric and state a value (the metric named nearest the first value; a value stated after a
   comparison word is the baseline);
@@ -33,9 +33,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from synth.claims.cues import COMPARISON, LIMITATION, METHOD, quantities
+from synth.claims.cues import COMPARISON, LIMITATION, METHOD
 from synth.claims.sentences import MIN_CUES, Sentence, readable_passages, resolve_paper, sentences
 from synth.config import Settings, load_user_file
+from synth.parsing.numbers import quantities
 from synth.records.cards import Card, CardLine, Entity, ResultRow
 from synth.records.claims import Quantity
 from synth.records.incoming import Lexicon

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
-from synth.claims.cues import invents_numbers, quantities
+from synth.claims.cues import invents_numbers
 from synth.claims.llm import passages_for_llm
 from synth.claims.quotes import locate, quote_problem
 from synth.llm.client import LLM
 from synth.llm.prompts import as_data
+from synth.parsing.numbers import quantities
 from synth.records.cards import CardLine
 from synth.records.papers import Passage
 

@@ -9,7 +9,8 @@ Deterministic pattern rules for the offline extractor (:mod:`synth.claims.extrac
   a claim: captions, citation-heavy background, questions, fragments, titles and headings (no
   sentence end), table debris, and text addressed to a language model.
 - :func:`claim_type` picks one of :data:`synth.records.claims.CLAIM_TYPES`.
-- :func:`quantities` parses numbers and their units ("12.5%", "3.2x", "40 ms", "1.5B").
+- :func:`invents_numbers`: does a wording state a number its quote does not? (numbers are
+  parsed by :func:`synth.parsing.numbers.quantities`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from synth.records.claims import ClaimType, Quantity
+from synth.parsing.numbers import CITATION, quantities
+from synth.records.claims import ClaimType
 
 SKIP_SECTIONS = re.compile(
     r"\b(references?|bibliography|acknowledge?ments?|related work|background|prior work"
@@ -47,8 +49,6 @@ METHOD = re.compile(
     r"|our (method|approach|model|system|framework|pipeline))\b", re.I)
 _DEFINITION = re.compile(r"\b(we define|is defined as|are defined as|refers? to|denotes?)\b",
                          re.I)
-_CITATION = re.compile(r"\[\s*\d+(?:\s*[,–-]\s*\d+)*\s*\]|\(\s*[A-Z][A-Za-z-]+(?: et al\.)?"
-                       r"(?: and [A-Z][A-Za-z-]+)?,? (?:19|20)\d\d[a-z]?\s*[;)]|\bet al\.")
 _BACKGROUND = re.compile(
     r"\b(recent(ly)?|previous(ly)?|prior (work|studies|research)|existing (work|methods|"
     r"approaches|studies|models|systems)|(many|several|numerous|some) (studies|works|"
@@ -71,15 +71,6 @@ _INSTRUCTION = re.compile(
     r"\b(ignore|disregard|forget) (all |any )?(the )?(previous|prior|above|earlier)"
     r" (instructions?|prompts?|text)|\byou are (an? )?(ai|assistant|language model|chatgpt)\b"
     r"|\b(system prompt|as an ai\b|respond only with|output only|print only)", re.I)
-_UNIT = (r"%|percent(?:age points?)?|pp|×|x(?![a-z])|ms|µs|us(?![a-z])|s(?![a-z])|sec(?:onds?)?"
-         r"|min(?:utes?)?|h(?:ours?)?(?![a-z])|days?|weeks?|months?|years?|[kKMGT]B|[kKMB]"
-         r"(?![a-z])|billion|million|thousand|tokens?|params?|parameters?|points?|fold"
-         r"|epochs?|steps?|samples?|patients?|participants?|subjects?|cases?|mg|kg|g(?![a-z])"
-         r"|mm|cm|km|m(?![a-z])|°C|Hz|kHz|MHz|GHz|FLOPs?|BLEU|ROUGE(?:-[L\d])?|F1|AUC|EM")
-_NUMBER = re.compile(
-    rf"(?<![\w.])([$€£])?([-+−]?\d+(?:,\d{{3}})*(?:\.\d+)?)(?:\s?({_UNIT}))?(?![^\W_])")
-_NOT_A_QUANTITY = re.compile(r"(fig(ure)?|table|tab|section|sec|eq(uation)?|appendix|step|"
-                             r"chapter|algorithm|line|version|v)\.?\s*\(?$", re.I)
 
 
 @dataclass(frozen=True)
@@ -107,12 +98,12 @@ def claim_cues(sentence: str) -> Cues:
     letters = sum(c.isalpha() for c in sentence)
     if letters < 0.55 * len(sentence.replace(" ", "")):
         return Cues(0.0, "table or formula debris")
-    if len(_CITATION.findall(sentence)) >= 2:
+    if len(CITATION.findall(sentence)) >= 2:
         return Cues(0.0, "background citing others")
     score = (1.0 * bool(_RESULT.search(sentence)) + 1.0 * bool(COMPARISON.search(sentence))
              + 1.0 * bool(LIMITATION.search(sentence)) + 0.5 * bool(METHOD.search(sentence))
              + 0.5 * bool(_DEFINITION.search(sentence)) + 0.75 * bool(quantities(sentence)))
-    if _CITATION.search(sentence):
+    if CITATION.search(sentence):
         score -= 1.0  # a single citation usually reports someone else's finding
     if _BACKGROUND.search(sentence) and not _OWN_WORK.search(sentence):
         return Cues(0.0, "background: the state of the field, not this paper's finding")
@@ -140,25 +131,6 @@ def claim_type(sentence: str) -> ClaimType:
     if METHOD.search(sentence):
         return "method"
     return "finding"
-
-
-def quantities(text: str) -> list[Quantity]:
-    """Numbers stated in ``text`` with their units; figure, table, section and citation
-    numbers and bare years are left out."""
-    found: list[Quantity] = []
-    text = _CITATION.sub(lambda m: " " * len(m.group(0)), text)
-    for m in _NUMBER.finditer(text):
-        currency, number, unit = m.groups()
-        before = text[:m.start()]
-        if (_NOT_A_QUANTITY.search(before) or before.rstrip().endswith("[")
-                or re.search(r"[A-Za-z]-$|@$", before)):  # GPT-4, ROUGE-2, recall@20
-            continue
-        unit = f"{currency} {unit}" if currency and unit else currency or unit
-        value = float(number.replace(",", "").replace("−", "-"))
-        if unit is None and value.is_integer() and 1900 <= value <= 2099:
-            continue  # a year
-        found.append(Quantity(value=value, unit=unit, text=m.group(0)))
-    return found
 
 
 def invents_numbers(text: str, quote: str) -> bool:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from synth.claims.cues import claim_type, quantities
+from synth.claims.cues import claim_type
 from synth.claims.sentences import (
     claim_id,
     extraction_id,
@@ -33,6 +33,7 @@ from synth.claims.sentences import (
 )
 from synth.config import Settings
 from synth.errors import ConfigError
+from synth.parsing.numbers import quantities
 from synth.records.claims import Claim, Extraction, ExtractionStats
 from synth.records.papers import Paper, Passage
 from synth.store.db import Store

@@ -21,13 +21,14 @@ from dataclasses import replace
 
 from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
-from synth.claims.cues import instruction_like, invents_numbers, quantities
+from synth.claims.cues import instruction_like, invents_numbers
 from synth.claims.quotes import locate, quote_problem
 from synth.claims.sentences import claim_id, extraction_id, sentences
 from synth.config import Settings
 from synth.errors import BudgetExceeded, LLMError, LLMUnavailable
 from synth.llm.client import LLM, LLMAnswer
 from synth.llm.prompts import as_data, template_hash
+from synth.parsing.numbers import quantities
 from synth.records.claims import Claim, ClaimType, Extraction, ExtractionStats
 from synth.records.papers import Paper, Passage
 from synth.store.db import Store

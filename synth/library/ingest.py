@@ -30,7 +30,7 @@ from synth.library.arxiv_ids import (
 )
 from synth.library.snapshot import import_snapshot
 from synth.parsing.chunk import metadata_text
-from synth.parsing.pdf import parse_pdf, pdf_first_page_text, pdf_title
+from synth.parsing.pdf import first_page, parse_pdf
 from synth.records.papers import IngestReport, Paper, ParsedText, ParseProblem
 from synth.store.db import Store
 
@@ -44,22 +44,14 @@ def no_progress(label: str, done: int, total: int | None) -> None:
     pass
 
 
-def arxiv_id_for_pdf(path: Path, first_page: str) -> str | None:
+def arxiv_id_for_pdf(path: Path, page_text: str) -> str | None:
     """The arXiv id of a local PDF from its file name, else its first page's arXiv stamp."""
     candidates = (_ID_IN_TEXT.search(path.stem), _NEW_ID.search(path.stem),
-                  _ID_IN_TEXT.search(first_page))  # on the page only a stamp counts
+                  _ID_IN_TEXT.search(page_text))  # on the page only a stamp counts
     for m in candidates:
         if m and looks_like_arxiv_id(m.group(1)):
             return canonical_id(m.group(1))
     return None
-
-
-def _pdf_title(first_page: str, fallback: str) -> str:
-    for line in first_page.splitlines():
-        line = " ".join(line.split())
-        if len(line) > 12 and not _ID_IN_TEXT.search(line):
-            return line[:200]
-    return fallback
 
 
 def ingest_pdf_file(store: Store, path: Path, report: IngestReport) -> None:
@@ -70,8 +62,8 @@ def ingest_pdf_file(store: Store, path: Path, report: IngestReport) -> None:
         report.failed.append(f"{path}: cannot read ({err.strerror}); check permissions")
         return
     sha = hashlib.sha256(data).hexdigest()
-    first_page = pdf_first_page_text(data)
-    arxiv_id = arxiv_id_for_pdf(path, first_page)
+    page = first_page(data)
+    arxiv_id = arxiv_id_for_pdf(path, page.text)
     paper_id = arxiv_id or f"pdf:{sha[:16]}"
     stored = store.get_paper(paper_id)
     if stored and stored.pdf_sha256 == sha:
@@ -86,7 +78,7 @@ def ingest_pdf_file(store: Store, path: Path, report: IngestReport) -> None:
     else:
         base, version = parse_arxiv_id(arxiv_id) if arxiv_id else (paper_id, None)
         paper = Paper(id=paper_id, base_id=base, version=version, source="pdf", pdf_sha256=sha,
-                      title=pdf_title(data) or _pdf_title(first_page, path.stem), url=path.resolve().as_uri())
+                      title=page.title or path.stem, url=path.resolve().as_uri())
     store.save_paper(paper, parsed)
     store.clear_path_problems(str(path))
     report.added.append(paper_id)

@@ -2,7 +2,8 @@
 
 :mod:`~synth.parsing.pdf` (pymupdf: text, page furniture removed, scanned or garbled pages
 reported as parse problems) and :mod:`~synth.parsing.chunk` (paragraph blocks, sentence
-spans, passages that keep ``fulltext[start:end] == text``).
+spans, passages that keep ``fulltext[start:end] == text``); :mod:`~synth.parsing.numbers`
+(numbers and their units in text).
 
 May import: synth.errors, synth.records.
 """

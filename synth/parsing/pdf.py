@@ -14,7 +14,7 @@ Choices, and why:
   has a hyphen (``state-of-the-|art``); whitespace runs collapse.
 * Page furniture is dropped: a block in the top or bottom 12% of a page whose text, digits
   masked, repeats on at least half the pages (documents of 3 pages or more); a bare page
-  number there; and the arXiv side stamp (``pdf_first_page_text`` still returns it).
+  number there; and the arXiv side stamp (``first_page`` still returns it).
 * A heading is a short block that is numbered (``2.1 Related Work``, ``A Appendix``,
   ``IV. RESULTS``) or a well-known name (Abstract, Introduction, ... References), or is bold
   or larger than the body font (the character-weighted median size). Footnote-sized and
@@ -37,7 +37,7 @@ import logging
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import pymupdf
 
@@ -125,25 +125,39 @@ def _looks_like_title(text: str) -> bool:
     return len(text.split()) >= 3 and sum(len(w) >= 4 for w in text.split()) >= 2
 
 
-def pdf_title(data: bytes) -> str | None:
-    """The PDF's real title: its metadata title when it reads as one, else the largest type in
-    the top 40% of page 1 (the arXiv side stamp and rotated text left out) when it is larger
-    than the page's body type; None when neither is found (an excerpt, a scan)."""
+class FirstPage(NamedTuple):
+    """Page 1 of a PDF, read once: its raw text (the arXiv side stamp included; '' when it
+    cannot be read) and the paper's title (None when none is found)."""
+
+    text: str
+    title: str | None
+
+
+def first_page(data: bytes) -> FirstPage:
+    """Page 1's raw text and the PDF's real title: its metadata title when it reads as one,
+    else the largest type in the top 40% of page 1 (the arXiv side stamp and rotated text left
+    out) when it is larger than the page's body type, else the page's first line of more than
+    12 characters that is not the stamp; None for an excerpt or a scan with no text."""
     opened = _open(data)
     if isinstance(opened, tuple):
-        return None
+        return FirstPage("", None)
     with opened as doc:
         try:
-            meta = " ".join(str((doc.metadata or {}).get("title") or "").split())
-            if _looks_like_title(meta) and not meta.lower().endswith((".pdf", ".doc", ".docx")):
-                return meta[:300]
             if not doc.page_count:
-                return None
+                return FirstPage("", None)
+            meta = " ".join(str((doc.metadata or {}).get("title") or "").split())
             page = doc[0]
             height = page.rect.height
+            text = str(page.get_text())
             blocks = page.get_text("dict")["blocks"]
         except _READ_ERRORS:
-            return None
+            return FirstPage("", None)
+    if _looks_like_title(meta) and not meta.lower().endswith((".pdf", ".doc", ".docx")):
+        return FirstPage(text, meta[:300])
+    return FirstPage(text, _largest_type(blocks, height) or _first_line(text))
+
+
+def _largest_type(blocks: list[dict], height: float) -> str | None:
     spans = [(round(span["size"], 1), span["text"], line["bbox"][1])
              for block in blocks if block.get("type") == 0 for line in block["lines"]
              if abs(line["dir"][0] - 1) < 1e-3 for span in line["spans"]
@@ -161,16 +175,12 @@ def pdf_title(data: bytes) -> str | None:
     return None
 
 
-def pdf_first_page_text(data: bytes) -> str:
-    """Raw text of page 1 (arXiv side stamp included), or '' if it cannot be read."""
-    opened = _open(data)
-    if isinstance(opened, tuple):
-        return ""
-    with opened as doc:
-        try:
-            return str(doc[0].get_text()) if doc.page_count else ""
-        except _READ_ERRORS:
-            return ""
+def _first_line(text: str) -> str | None:
+    for line in text.splitlines():
+        line = " ".join(line.split())
+        if len(line) > 12 and not _STAMP.search(line):
+            return line[:200]
+    return None
 
 
 def _result(paper_id: str, path: str | None, fulltext: str, pages: int,

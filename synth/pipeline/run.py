@@ -78,7 +78,7 @@ from synth.search.screen import screen
 from synth.store.db import Store
 from synth.verification.backends import LazyScorer, load_scorer
 from synth.verification.scorers import PairScorer
-from synth.verification.verify import verify_claim
+from synth.verification.verify import RULES, verify_claim
 
 CLAIMS_PER_PAPER = 8
 CALIBRATED = {"synth-xenc"}  # backends whose confidence is calibrated (training/README.md)
@@ -207,7 +207,7 @@ def extract_stage(tools: Tools, question: str, papers: list[ScreenedPaper]) -> S
 
 def verdict_key(settings: Settings, claim: Claim, kept_ids: list[str]) -> str:
     judge = settings.llm_model if settings.verify_model == "llm-judge" else ""
-    key = [__version__, claim.text, claim.paper_id, claim.extractor, settings.verify_model, judge,
+    key = [__version__, RULES, claim.text, claim.paper_id, claim.extractor, settings.verify_model, judge,
            sorted(kept_ids)]
     return hashlib.sha256(json.dumps(key).encode()).hexdigest()
 

@@ -9,5 +9,6 @@ JSON through the templates), :mod:`~synth.report.history` (versions, corrections
 :mod:`~synth.report.bundle` (export and import).
 
 May import: synth (its version), synth.errors, synth.config, synth.records, synth.store,
-synth.llm, synth.library, synth.search, synth.claims, synth.verification, synth.answer.
+synth.llm, synth.parsing, synth.library, synth.search, synth.claims, synth.verification,
+synth.answer.
 """

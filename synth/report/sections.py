@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from synth import __version__
 from synth.answer.answer import addressed, counts
-from synth.claims.cues import quantities
 from synth.config import Settings
 from synth.llm.client import LLM
 from synth.llm.prompts import template_hash
@@ -21,7 +20,7 @@ from synth.records.reports import (
     ScreenedPaper,
     Usage,
 )
-from synth.records.verdicts import Evidence, Verdict
+from synth.records.verdicts import Verdict
 from synth.search.screen import MIN_SIMILARITY
 from synth.verification.xenc import measured_accuracy, support_precision
 
@@ -50,26 +49,6 @@ def claim_check(claim: Claim, verdict: Verdict, threshold: float) -> Check:
     return "verified" if confidence >= threshold else "weak"
 
 
-def same_numbers(claim: Claim, row: Evidence) -> bool:
-    """False when the claim and another paper's sentence both state numbers and none agree:
-    the same topic, not the same finding."""
-    stated = {q.value for q in claim.numbers} or {q.value for q in quantities(claim.text)}
-    theirs = {q.value for q in quantities(row.quote)}
-    return not stated or not theirs or bool(stated & theirs)
-
-
-def independent(claim: Claim, verdict: Verdict) -> str | None:
-    """Corroborated (another paper supports the same finding), contested or none."""
-    if verdict.independent is None:
-        return None
-    others = [e for e in verdict.evidence if e.paper_id != claim.paper_id]
-    if any(e.verdict == "contradicted" for e in others):
-        return "contested"
-    if any(e.verdict == "supported" and same_numbers(claim, e) for e in others):
-        return "corroborated"
-    return "none"
-
-
 def report_claims(claims: list[Claim], verdicts: list[Verdict], titles: dict[str, str],
                   scorer: str) -> list[ReportClaim]:
     threshold, _ = verified_threshold(scorer)
@@ -82,7 +61,7 @@ def report_claims(claims: list[Claim], verdicts: list[Verdict], titles: dict[str
             char_end=c.char_end, claim_type=c.claim_type, numbers=c.numbers, label=v.label,
             confidence=v.confidence, verified=check == "verified", check=check,
             grounded=v.grounded, grounded_confidence=v.grounded_confidence,
-            independent=independent(c, v), evidence=v.evidence, extractor=c.extractor,
+            independent=v.independent, evidence=v.evidence, extractor=c.extractor,
             model=c.model))
     return rows
 

@@ -22,9 +22,10 @@ import re
 from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
 from synth.answer.answer import counts
-from synth.claims.cues import claim_cues, quantities
+from synth.claims.cues import claim_cues
 from synth.llm.client import LLM
 from synth.llm.prompts import as_data
+from synth.parsing.numbers import quantities
 from synth.records.reports import Answer, ReportClaim, Sentence
 
 TEMPLATE = "synthesize.j2"

@@ -14,6 +14,9 @@
 When the claim came from a paper (``source_paper_id``), that paper's own verdict is reported as
 ``grounded`` (with its confidence) and the verdicts of the other papers as ``independent``
 (corroborated / contested), so a claim that only its own source supports is visible as such.
+Corroboration needs the same finding, not the same topic: another paper's supporting sentence
+whose numbers all differ from the claim's (:func:`synth.parsing.numbers.numbers_agree`) does
+not corroborate it.
 A ``quoted`` claim is its paper's own sentence, verbatim: its paper is not scored (a paper
 never contradicts its own sentence; ``grounded`` is "supported"), and its label is what the
 other papers say.
@@ -26,6 +29,7 @@ from dataclasses import dataclass
 
 from synth.errors import InvalidClaim
 from synth.parsing.chunk import sentence_spans
+from synth.parsing.numbers import numbers_agree
 from synth.records.papers import Hit
 from synth.records.verdicts import Evidence, Verdict
 from synth.search.hybrid import Searcher, tokens
@@ -84,6 +88,11 @@ def select_hits(hits: list[Hit], max_papers: int) -> dict[str, list[Hit]]:
     return by_paper
 
 
+RULES = "2: corroboration needs agreeing numbers"
+"""What :func:`decide` does, named: part of a stored verdict's key, so that a change of these
+rules re-decides stored verdicts instead of reusing them."""
+
+
 def decide(claim: str, per_paper: dict[str, list[Evidence]], scorer: str, decider: Decider,
            source_paper_id: str | None = None, quoted: bool = False) -> Verdict:
     """The verdict from the scored evidence; ``quoted``: the claim is ``source_paper_id``'s
@@ -97,14 +106,16 @@ def decide(claim: str, per_paper: dict[str, list[Evidence]], scorer: str, decide
                       evidence=evidence, scorer=scorer)
     if source_paper_id is not None:
         own = verdicts.get(source_paper_id)
-        others = {v[0] for pid, v in verdicts.items() if pid != source_paper_id}
+        others = [v for pid, v in verdicts.items() if pid != source_paper_id]
         if quoted:
             verdict.grounded = "supported"
         else:
             verdict.grounded = own[0] if own else "insufficient"
             verdict.grounded_confidence = round(float(own[1]), 4) if own else None
-        verdict.independent = ("contested" if "contradicted" in others else
-                               "corroborated" if "supported" in others else "none")
+        verdict.independent = (
+            "contested" if any(label == "contradicted" for label, _, _ in others) else
+            "corroborated" if any(label == "supported" and numbers_agree(claim, row.quote)
+                                  for label, _, row in others) else "none")
     return verdict
 
 
