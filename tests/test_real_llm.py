@@ -76,3 +76,21 @@ def test_llm_digest_card_against_a_real_llama_cpp_server(llama_url: str) -> None
     for line in [*([c.tldr] if c.tldr else []), *c.problem, *c.contributions, *c.findings,
                  *c.limitations]:
         assert text[line.char_start:line.char_end] == line.quote
+
+
+def test_llm_abstract_against_a_real_llama_cpp_server(llama_url: str) -> None:
+    from synth.errors import LLMError
+    from synth.report.synthesize import Synthesis, llm_abstract
+
+    from .test_synthesis_llm import ANSWER, CLAIMS
+
+    settings = load_settings(llm_base_url=llama_url, llm_model="smollm2", llm_mode="tools")
+    try:
+        sentences = llm_abstract(LLM(settings), "Does quantization help?", ANSWER, CLAIMS)
+    except LLMError as err:  # a 135M model may give no draft that passes the checks
+        assert "no valid Synthesis" in err.message
+        return
+    drafted = Synthesis.model_validate(
+        {"answer": sentences[0].model_dump(), "sentences": [s.model_dump() for s in sentences[1:]]},
+        context={"claims": {c.n: c.text for c in CLAIMS}, "verdict": "yes"})
+    assert drafted.answer.text.lower().startswith("yes") and drafted.answer.cites

@@ -7,12 +7,16 @@ relevant first, each citing its claim as ``[Cn]`` and saying whether another kep
 corroborates or contests it. No sentence states a fact about the literature without citing
 the claim it comes from.
 
-With an LLM (:func:`llm_abstract`, prompt ``synth/templates/synthesize.j2``) the sentences are
-generated from the numbered verified claims and then checked in code by the response model:
-every cited number must be a verified claim, and a sentence that cites nothing must not state
-a finding (:func:`states_a_finding`: a number, or claim cues without a negation). A
-failing answer goes back to the model with the errors; after the re-asks the caller falls
-back to the offline text. The answer line is always synth's own, not the model's.
+With an LLM (:func:`llm_abstract`, prompt ``synth/templates/synthesize.j2``) the model drafts
+from the same numbered claims and synth's stance table (the verdict, and each paper for or
+against with its claims; for an open question, the key findings), and the draft is checked in
+code by the response model: its answer sentence opens with the table's verdict ("Yes", "No",
+"Mixed", "Partly answered") and cites claims; every citation is a listed claim; a sentence
+that cites nothing states no finding (:func:`states_a_finding`: a number, or claim cues without
+a negation); every number a sentence states is in a claim it cites. A failing draft goes back
+to the model with the errors; after the re-asks the caller falls back to the offline text.
+The report's answer object and line stay synth's own; the drafted answer sentence opens the
+abstract.
 """
 
 from __future__ import annotations
@@ -41,26 +45,67 @@ def states_a_finding(text: str) -> bool:
                                       and not _DISCLAIMS.search(text))
 
 
+_STATED = {"yes": "yes", "no": "no", "mixed": "mixed", "partly": "partly_answered",
+           "not answered": "not_answered"}
+"""How an answer sentence states each verdict: its opening words."""
+
+
+def stated_verdict(text: str) -> str | None:
+    """The verdict an answer sentence states by its opening words ("Yes", "No", "Mixed",
+    "Partly answered", "Not answered"), or None when it opens with none of them."""
+    opening = re.sub(r"[^a-z ]", " ", text.lower()).split()
+    for words, verdict in sorted(_STATED.items(), key=lambda kv: -len(kv[0])):
+        if opening[:len(words.split())] == words.split():
+            return verdict
+    return None
+
+
+def sentence_problems(i: int | str, s: Sentence, known: dict[int, str]) -> list[str]:
+    """What is wrong with one drafted sentence: a citation of no listed claim, an uncited
+    finding, or a number that none of its cited claims states."""
+    problems = []
+    unknown = [n for n in s.cites if n not in known]
+    if unknown:
+        problems.append(f"sentence {i} cites {unknown}, which are not claims in the list")
+    if not s.cites and states_a_finding(s.text):
+        problems.append(f"sentence {i} states a finding but cites no claim")
+    cited = {q.value for n in s.cites if n in known for q in quantities(known[n])}
+    invented = [q.text for q in quantities(s.text) if s.cites and q.value not in cited]
+    if invented:
+        problems.append(f"sentence {i} states {', '.join(invented)}, which its cited claims "
+                        "do not")
+    return problems
+
+
 class Synthesis(BaseModel):
+    answer: Sentence = Field(description="one sentence that answers the question, opening "
+                             "with the given verdict, citing the claims it rests on")
     sentences: list[Sentence] = Field(max_length=MAX_SENTENCES,
-                                      description="the abstract, sentence by sentence")
+                                      description="the rest of the abstract, sentence by sentence")
 
     @model_validator(mode="after")
     def cites_are_checked(self, info: ValidationInfo) -> Synthesis:
-        known = (info.context or {}).get("claims")
+        context = info.context or {}
+        known = context.get("claims")
         if known is None:
             return self
-        problems = []
+        problems = sentence_problems("'answer'", self.answer, known)
+        if not self.answer.cites:
+            problems.append("the answer cites no claim")
+        verdict = context.get("verdict")
+        if verdict in _STATED.values() and stated_verdict(self.answer.text) != verdict:
+            opening = next(w for w, v in _STATED.items() if v == verdict)
+            problems.append(f"the answer must open with \"{opening.capitalize()}\", the "
+                            "verdict of the stance table")
+        if verdict == "findings" and stated_verdict(self.answer.text) is not None:
+            problems.append("the question is open: the answer states findings, not a verdict")
         for i, s in enumerate(self.sentences, start=1):
-            unknown = [n for n in s.cites if n not in known]
-            if unknown:
-                problems.append(f"sentence {i} cites {unknown}, which are not claims in the list")
-            if not s.cites and states_a_finding(s.text):
-                problems.append(f"sentence {i} states a finding but cites no claim")
+            problems += sentence_problems(i, s, known)
         if problems:
             raise ValueError("; ".join(problems) + ". Cite the claims each finding rests on, "
-                             "or remove the finding.")
+                             "state only their numbers, or remove the finding.")
         return self
+
 
 ABSTRACT_CLAIMS = 5
 
@@ -97,15 +142,34 @@ def offline_abstract(answer: Answer, claims: list[ReportClaim]) -> list[Sentence
     return [answer_sentence(answer)] + [claim_sentence(c) for c in rest[:ABSTRACT_CLAIMS]]
 
 
+def stance_table(answer: Answer, claims: list[ReportClaim]) -> list[tuple[str, str, list[int]]]:
+    """The table the writer drafts from: each paper that takes a side (or, for an open
+    question, gives a key finding), with the claim numbers it rests on."""
+    by_n = {c.n: c for c in claims}
+    if answer.kind == "yes_no":
+        return [(s.paper_id, s.stance, s.claims) for s in answer.stances
+                if s.stance in ("for", "against")]
+    papers = dict.fromkeys(by_n[n].paper_id for n in answer.findings if n in by_n)
+    return [(pid, "key finding", [n for n in answer.findings if by_n[n].paper_id == pid])
+            for pid in papers]
+
+
 def llm_abstract(llm: LLM, question: str, answer: Answer,
                  claims: list[ReportClaim]) -> list[Sentence]:
-    """The LLM's checked abstract after synth's answer line; raises
-    :class:`~synth.errors.LLMError` when no answer passes the checks."""
+    """The LLM's abstract, drafted from synth's stance table and checked in code: the answer
+    sentence opens with the table's verdict and cites, every sentence that states a finding
+    cites it, every number is in a cited claim. Raises :class:`~synth.errors.LLMError` when no
+    draft passes the checks; a report whose question is not answered gets the offline text."""
     listed = [(c.n, as_data(c.text)) for c in on_point_verified(claims)[:20]]
     if not listed or answer.verdict == "not_answered":
         return offline_abstract(answer, claims)
-    drafted = llm.call(TEMPLATE, Synthesis, context={"claims": {n for n, _ in listed}},
-                       question=as_data(question), claims=listed, max_sentences=MAX_SENTENCES)
-    return [answer_sentence(answer)] + [
-        Sentence(text=" ".join(s.text.split()), cites=sorted(set(s.cites)))
-        for s in drafted.value.sentences if s.text.strip()]
+    drafted = llm.call(TEMPLATE, Synthesis,
+                       context={"claims": {n: text for n, text in listed},
+                                "verdict": answer.verdict},
+                       question=as_data(question), claims=listed, max_sentences=MAX_SENTENCES,
+                       verdict=answer.verdict,
+                       statement=as_data(answer.statement) if answer.statement else None,
+                       missing=answer.missing, table=stance_table(answer, claims))
+    value = drafted.value
+    return [Sentence(text=" ".join(s.text.split()), cites=sorted(set(s.cites)))
+            for s in [value.answer, *value.sentences] if s.text.strip()]
