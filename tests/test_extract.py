@@ -89,7 +89,13 @@ def test_claims_are_results_not_background() -> None:
     "Despite their strong performance, large models require significant memory at inference.",
     "Post-training optimizations have typically focused on reducing inference costs.",
     "This trend has spurred research into quantization that reduces memory overhead.",
-    "Current methods reduce memory by 30% but lose accuracy."])
+    "Current methods reduce memory by 30% but lose accuracy.",
+    "Large Language Models (LLMs) have achieved state-of-the-art performance across various "
+    "language tasks but pose challenges for practical deployment.",
+    "Furthermore, the latest generative models suffer from high inference costs caused by the "
+    "memory bandwidth bottleneck.",
+    "To demonstrate the effectiveness of the method, we first analyze the challenges of "
+    "quantization."])
 def test_background_wording_keeps_a_sentence_below_the_claim_bar(background: str) -> None:
     from synth.claims.cues import claim_cues
     from synth.claims.sentences import MIN_CUES
@@ -97,6 +103,8 @@ def test_background_wording_keeps_a_sentence_below_the_claim_bar(background: str
     assert claim_cues(background).score < MIN_CUES
     own = "Despite its small size, our model reduces latency by 40% compared with BART."
     assert claim_cues(own).score >= MIN_CUES  # the paper's own finding, background words or not
+    with_number = "Quantized models suffer from a 3.2-point accuracy drop compared with FP16."
+    assert claim_cues(with_number).score >= MIN_CUES
 
 
 def test_question_keeps_only_claims_that_bear_on_it() -> None:

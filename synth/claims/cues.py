@@ -6,8 +6,11 @@ Deterministic pattern rules for the offline extractor (:mod:`synth.claims.extrac
   "outperforms", "reduced"), comparisons ("than", "compared with"), stated numbers and stated
   limitations, less for a citation or for background wording ("recent studies", "have gained
   popularity", "existing methods") with no "we" or "our", and marks sentences that cannot be
-  a claim: captions, citation-heavy background, questions, fragments, titles and headings (no
-  sentence end), table debris, and text addressed to a language model.
+  a claim: background about the field (its state, or the problem it faces: "LLMs have achieved
+  remarkable ...", "pose challenges", "suffer from", with no number and no "we" or "our"),
+  framing ("we first analyze ..."), captions, citation-heavy background, questions,
+  fragments, titles and headings (no sentence end), table debris, and text addressed to a
+  language model.
 - :func:`claim_type` picks one of :data:`synth.records.claims.CLAIM_TYPES`.
 - :func:`invents_numbers`: does a wording state a number its quote does not? (numbers are
   parsed by :func:`synth.parsing.numbers.quantities`).
@@ -63,6 +66,16 @@ _BACKGROUND = re.compile(
     r"current (methods|approaches|models|systems|techniques)|"
     r"(topic|area|subject|question) of (significant |great |growing |increasing |much )?"
     r"(interest|importance|debate)|the question of whether|emerg(es|ed) as)\b", re.I)
+_MOTIVATION = re.compile(
+    r"\b((has|have) (achieved|shown|demonstrated) (remarkable|impressive|great|strong|excellent|"
+    r"significant|notable|state-of-the-art|unprecedented)|pose[sd]? (significant |major |great |"
+    r"serious |several |many |new )?challenges|suffers? from|(is|are|remains?) (impractical|"
+    r"prohibitive|challenging|a (major |key |significant )?(challenge|bottleneck)|an open "
+    r"(problem|question)))\b", re.I)
+_FRAMING = re.compile(
+    r"\b(we (first|then|next|further) (analy[sz]e|discuss|describe|review|introduce|present|"
+    r"outline|examine)|in this (section|chapter)|the rest of (this|the) paper|(is|are) "
+    r"organi[sz]ed as follows)\b", re.I)
 _OWN_WORK = re.compile(r"\b(we|our|this (paper|work|study)|here)\b", re.I)
 _CAPTION = re.compile(r"^\s*(fig(ure)?|table|tab|algorithm|listing|eq(uation)?)\.?\s*\d+\s*[:.|]",
                       re.I)
@@ -107,6 +120,11 @@ def claim_cues(sentence: str) -> Cues:
         score -= 1.0  # a single citation usually reports someone else's finding
     if _BACKGROUND.search(sentence) and not _OWN_WORK.search(sentence):
         return Cues(0.0, "background: the state of the field, not this paper's finding")
+    if (_MOTIVATION.search(sentence) and not _OWN_WORK.search(sentence)
+            and not quantities(sentence)):
+        return Cues(0.0, "background: the problem the field faces, not this paper's finding")
+    if _FRAMING.search(sentence) and not quantities(sentence):
+        return Cues(0.0, "framing: what the paper does next, not a finding")
     return Cues(score)
 
 
