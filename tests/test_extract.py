@@ -95,7 +95,11 @@ def test_claims_are_results_not_background() -> None:
     "Furthermore, the latest generative models suffer from high inference costs caused by the "
     "memory bandwidth bottleneck.",
     "To demonstrate the effectiveness of the method, we first analyze the challenges of "
-    "quantization."])
+    "quantization.",
+    "Large Language Models (LLMs) have significantly advanced natural language processing.",
+    "This survey categorizes and reviews the progress from the perspectives of (1) adaptation "
+    "and (2) generalization.",
+    "Finally, we hope that DeltaBench could guide developers to better understand reasoning."])
 def test_background_wording_keeps_a_sentence_below_the_claim_bar(background: str) -> None:
     from synth.claims.cues import claim_cues
     from synth.claims.sentences import MIN_CUES

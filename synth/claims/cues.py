@@ -8,9 +8,9 @@ Deterministic pattern rules for the offline extractor (:mod:`synth.claims.extrac
   popularity", "existing methods") with no "we" or "our", and marks sentences that cannot be
   a claim: background about the field (its state, or the problem it faces: "LLMs have achieved
   remarkable ...", "pose challenges", "suffer from", with no number and no "we" or "our"),
-  framing ("we first analyze ..."), captions, citation-heavy background, questions,
-  fragments, titles and headings (no sentence end), table debris, and text addressed to a
-  language model.
+  framing ("we first analyze ...", "this survey reviews ...", "we hope ..."), captions,
+  citation-heavy background, questions, fragments, titles and headings (no sentence end),
+  table debris, and text addressed to a language model.
 - :func:`claim_type` picks one of :data:`synth.records.claims.CLAIM_TYPES`.
 - :func:`invents_numbers`: does a wording state a number its quote does not? (numbers are
   parsed by :func:`synth.parsing.numbers.quantities`).
@@ -57,7 +57,7 @@ _BACKGROUND = re.compile(
     r"approaches|studies|models|systems)|(many|several|numerous|some) (studies|works|"
     r"researchers|methods|approaches)|(studies|research|work) (has|have) (shown|found|"
     r"demonstrated)|(has|have) (been )?(widely|extensively|increasingly|commonly)|"
-    r"(gained|attracted|received|drawn) (significant |considerable |much |growing )?"
+    r"(gained|attracted|received|drawn|prompted) (significant |considerable |much |growing )?"
     r"(popularity|attention|interest)|(has|have) become|is (a )?(well[- ]known|widely)|"
     r"traditional(ly)?|conventional(ly)?|in recent years|nowadays|to date|this trend|"
     r"(has|have) (typically|often|usually|largely|mainly|mostly) (focused|relied|been)|"
@@ -68,13 +68,18 @@ _BACKGROUND = re.compile(
     r"(interest|importance|debate)|the question of whether|emerg(es|ed) as)\b", re.I)
 _MOTIVATION = re.compile(
     r"\b((has|have) (achieved|shown|demonstrated) (remarkable|impressive|great|strong|excellent|"
-    r"significant|notable|state-of-the-art|unprecedented)|pose[sd]? (significant |major |great |"
+    r"significant|notable|state-of-the-art|unprecedented)|(has|have) (significantly |greatly |"
+    r"substantially |dramatically |rapidly )?(advanced|enhanced|transformed|revolutioni[sz]ed)|(is|are) "
+    r"(crucial|essential|critical|vital|of (great|growing|increasing) importance)|"
+    r"pose[sd]? (significant |major |great |"
     r"serious |several |many |new )?challenges|suffers? from|(is|are|remains?) (impractical|"
     r"prohibitive|challenging|a (major |key |significant )?(challenge|bottleneck)|an open "
     r"(problem|question)))\b", re.I)
 _FRAMING = re.compile(
-    r"\b(we (first|then|next|further) (analy[sz]e|discuss|describe|review|introduce|present|"
-    r"outline|examine)|in this (section|chapter)|the rest of (this|the) paper|(is|are) "
+    r"\b(this (survey|review|tutorial) (categori[sz]es|reviews|summari[sz]es|discusses|covers|"
+    r"provides|presents|introduces|organi[sz]es)|we (first|then|next|further) (analy[sz]e|"
+    r"discuss|describe|review|introduce|present|"
+    r"outline|examine)|we hope|in this (section|chapter)|the rest of (this|the) paper|(is|are) "
     r"organi[sz]ed as follows)\b", re.I)
 _OWN_WORK = re.compile(r"\b(we|our|this (paper|work|study)|here)\b", re.I)
 _CAPTION = re.compile(r"^\s*(fig(ure)?|table|tab|algorithm|listing|eq(uation)?)\.?\s*\d+\s*[:.|]",

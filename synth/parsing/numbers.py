@@ -27,7 +27,7 @@ _NOT_A_QUANTITY = re.compile(r"(fig(ure)?|table|tab|section|sec|eq(uation)?|appe
 
 def quantities(text: str) -> list[Quantity]:
     """Numbers stated in ``text`` with their units; figure, table, section and citation
-    numbers and bare years are left out."""
+    numbers, enumeration markers ("(1)", "2)") and bare years are left out."""
     found: list[Quantity] = []
     text = CITATION.sub(lambda m: " " * len(m.group(0)), text)
     for m in _NUMBER.finditer(text):
@@ -36,6 +36,9 @@ def quantities(text: str) -> list[Quantity]:
         if (_NOT_A_QUANTITY.search(before) or before.rstrip().endswith("[")
                 or re.search(r"[A-Za-z]-$|@$", before)):  # GPT-4, ROUGE-2, recall@20
             continue
+        if (unit is None and not currency and re.match(r"\d\)", text[m.start(2):])
+                and re.search(r"(^|[(:;,.]|\band|\bor)\s*$", before)):
+            continue  # an enumeration marker: "(1)", "i) ... 2)"
         unit = f"{currency} {unit}" if currency and unit else currency or unit
         value = float(number.replace(",", "").replace("−", "-"))
         if unit is None and value.is_integer() and 1900 <= value <= 2099:
