@@ -1,6 +1,6 @@
 """Verification backends side by side on SciFact train (open retrieval, 5,183 abstracts).
 
-    python bench/verify_backends.py [--home bench/out/scifact-home] [--limit N]
+    python bench/verify_backends.py [--home bench/out/scifact-home] [--limit N] [--weights FILE ...]
 
 Rows, all measured in this run on the same claims:
 
@@ -10,7 +10,9 @@ Rows, all measured in this run on the same claims:
    ``synth-xenc`` (claim classifier fitted on Check-COVID) and the older ``synth-head``
    (thresholds 0.5); also ``synth-xenc`` with plain 0.5 thresholds;
 3. ``synth-xenc`` with its claim classifier refitted on SciFact train by 5-fold
-   cross-validation: a measurement of what the scores allow, not shippable (SciFact is CC BY-NC).
+   cross-validation: a measurement of what the scores allow, not shippable (SciFact is CC BY-NC);
+4. each ``--weights`` adapter file (``python -m training.verifier`` writes them) in the same three
+   ways: its own decider, 0.5 thresholds, a decider refitted on SciFact by 5-fold CV.
 
 Every scorer's figures come from the Check-COVID-trained model on SciFact claims it never saw.
 Throughput is claims per second on this machine, split into retrieval and scoring seconds;
@@ -35,6 +37,7 @@ from synth.verification.backends import load_scorer
 from synth.verification.decide import Thresholds
 from synth.verification.evaluate import EvalReport, gold_label, load_claims, report
 from synth.verification.verify import Timings, decide, score_evidence
+from synth.verification.xenc import XencScorer
 from training.fitting import fit_claim_decider
 
 SCIFACT = DATA / "scifact"
@@ -73,6 +76,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", type=Path, default=OUT / "scifact-home")
     parser.add_argument("--limit", type=int)
+    parser.add_argument("--weights", type=Path, action="append", default=[],
+                        help="a candidate adapter file, measured like synth-xenc")
     args = parser.parse_args()
     store = open_store(args.home / "library.db")
     import_snapshot(store, SCIFACT / "corpus.jsonl")
@@ -83,8 +88,11 @@ def main() -> None:
     if naive := naive_row():
         lines.append(naive)
     results = {}
-    for name in ("synth-xenc", "synth-head"):
-        scorer = load_scorer(name, embedder)
+    scorers = [(name, lambda n=name: load_scorer(n, embedder))
+               for name in ("synth-xenc", "synth-head")]
+    scorers += [(path.name, lambda p=path: XencScorer(p)) for path in args.weights]
+    for name, make in scorers:
+        scorer = make()
         timings = Timings()
         start = time.perf_counter()
         scored = []
@@ -93,21 +101,21 @@ def main() -> None:
             scored.append(per_paper)
         seconds = time.perf_counter() - start
         own = getattr(scorer, "decider", None)
-        deciders = [(own, "claim classifier fitted on Check-COVID")] if own else []
+        deciders = [(own, "its claim classifier (held-in data)")] if own else []
         deciders.append((Thresholds(), "thresholds 0.5"))
         for decider, described in deciders:
             verdicts = [decide(c["claim"], s, name, decider) for c, s in zip(claims, scored)]
             r = report(claims, verdicts, name, seconds, timings)
             lines.append(row(name, described, r))
             results[f"{name} / {described}"] = r.model_dump()
-        if name == "synth-xenc":
+        if name != "synth-head":
             _, cv = fit_claim_decider(scored, [VERDICT_OF[gold_label(c)] for c in claims])
             f = cv["oof_f1_by_class"]
-            lines.append(f"| synth-xenc | claim classifier, 5-fold CV on SciFact (experiment) | "
+            lines.append(f"| {name} | claim classifier, 5-fold CV on SciFact (experiment) | "
                          f"**{cv['oof_macro_f1']:.3f}** | {f['supported']:.3f} | "
                          f"{f['contradicted']:.3f} | {f['insufficient']:.3f} | | | "
                          f"{cv['oof_ece_after']:.3f} | | | |")
-            results["synth-xenc / SciFact CV"] = cv
+            results[f"{name} / SciFact CV"] = cv
     print(f"{len(claims)} SciFact train claims, open retrieval\n")
     print("\n".join(lines))
     (OUT / "verify_backends.json").write_text(json.dumps(results, indent=2))
