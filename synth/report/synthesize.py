@@ -149,9 +149,9 @@ def stance_table(answer: Answer, claims: list[ReportClaim]) -> list[tuple[str, s
     if answer.kind == "yes_no":
         return [(s.paper_id, s.stance, s.claims) for s in answer.stances
                 if s.stance in ("for", "against")]
-    papers = dict.fromkeys(by_n[n].paper_id for n in answer.findings if n in by_n)
-    return [(pid, "key finding", [n for n in answer.findings if by_n[n].paper_id == pid])
-            for pid in papers]
+    found = [by_n[n] for n in answer.findings if n in by_n]
+    return [(pid, "key finding", [c.n for c in found if c.paper_id == pid])
+            for pid in dict.fromkeys(c.paper_id for c in found)]
 
 
 def llm_abstract(llm: LLM, question: str, answer: Answer,
