@@ -228,7 +228,7 @@ def verify_stage(tools: Tools, claims: list[Claim], papers: list[ScreenedPaper],
             else:
                 verdict = verify_claim(claim.text, searcher, tools.scorer, paper_ids=kept_ids,
                                        source_paper_id=claim.paper_id,
-                                       quoted=claim.extractor == "offline")
+                                       quoted=claim.verbatim)
                 tools.store.cache_verdict(key, claim.id, tools.scorer.name,
                                           verdict.model_dump_json())
                 verdicts.append(verdict)

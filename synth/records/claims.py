@@ -21,6 +21,10 @@ class Quantity(BaseModel):
     text: str = Field(description="the number as written")
 
 
+VERBATIM_EXTRACTOR = "offline"
+"""The extractor whose claims are their paper's sentences, verbatim."""
+
+
 class Claim(BaseModel):
     """One checkable statement from one paper version, resting on a verbatim quote.
 
@@ -44,6 +48,12 @@ class Claim(BaseModel):
     template_hash: str | None = Field(default=None, description="prompt template's sha256[:16]")
     llm_call: str | None = Field(default=None, description="key of the logged LLM request "
                                  "(llm_calls.key) the claim came from")
+
+    @property
+    def verbatim(self) -> bool:
+        """The claim is its paper's sentence, word for word (the offline extractor's claims):
+        it is quoted, not checked against its own paper."""
+        return self.extractor == VERBATIM_EXTRACTOR
 
 
 class ExtractionStats(BaseModel):

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from synth.records.claims import ClaimType, Quantity
+from synth.records.claims import VERBATIM_EXTRACTOR, ClaimType, Quantity
 from synth.records.verdicts import Evidence
 
 Level = Literal["LOW", "MEDIUM", "HIGH"]
@@ -81,12 +81,17 @@ class ReportClaim(BaseModel):
         "of the question's statement given the claim, -1 to 1")
 
     @property
+    def verbatim(self) -> bool:
+        """The claim is its paper's sentence, word for word (see :attr:`Claim.verbatim`)."""
+        return self.extractor == VERBATIM_EXTRACTOR
+
+    @property
     def sourced(self) -> bool:
         """Rests on its own paper: quoted verbatim, or a verified paraphrase (in reports made
         before ``check``: an offline claim, or a verified one)."""
         if self.check is not None:
             return self.check in ("quoted", "verified")
-        return self.extractor == "offline" or self.verified
+        return self.verbatim or self.verified
 
     @property
     def check_shown(self) -> str:

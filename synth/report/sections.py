@@ -40,7 +40,7 @@ def verified_threshold(scorer: str) -> tuple[float, dict | None]:
 def claim_check(claim: Claim, verdict: Verdict, threshold: float) -> Check:
     """How the claim rests on its own paper: a verbatim sentence is quoted (not scored against
     itself); a paraphrase is verified, weak (supported below ``threshold``) or unsupported."""
-    if claim.extractor == "offline":
+    if claim.verbatim:
         return "quoted"
     if verdict.grounded != "supported":
         return "unsupported"
