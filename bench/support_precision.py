@@ -34,7 +34,8 @@ from synth.store.db import open_store
 from synth.verification.backends import load_scorer
 from synth.verification.evaluate import load_claims
 from synth.verification.verify import verify_claim
-from synth.verification.xenc import XENC_PATH, read_adapters
+from synth.verification.xenc import XENC_PATH
+from training.evaluation import record
 
 SETS = {"citation-integrity": DATA / "nli" / "citation-integrity",
         "scifact": DATA / "scifact"}
@@ -88,18 +89,6 @@ def choose(rows: list[dict]) -> dict:
     return max(enough, key=lambda r: r["precision"] or 0)
 
 
-def record(threshold: float, figures: dict) -> None:
-    from training.verifier import write_weights
-
-    tensors, meta = read_adapters(XENC_PATH)
-    meta["support_precision"] = {"threshold": threshold, **figures,
-                                 "measured_by": "python bench/support_precision.py --record",
-                                 "date": date.today().isoformat()}
-    partial = XENC_PATH.with_name(XENC_PATH.name + ".partial")
-    write_weights(partial, tensors, meta)
-    partial.replace(XENC_PATH)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, help="claims per data set")
@@ -129,9 +118,12 @@ def main() -> None:
                                      for name, r in at.items()))
     (OUT / "support_precision.json").write_text(json.dumps(tables, indent=2))
     if args.record:
-        record(t, {name: {"precision": r["precision"], "supported": r["supported"],
+        figures = {name: {"precision": r["precision"], "supported": r["supported"],
                           "pairs": tables[name]["pairs"], "recall": r["recall"]}
-                   for name, r in at.items()})
+                   for name, r in at.items()}
+        record(XENC_PATH, {"threshold": t, **figures,
+                           "measured_by": "python bench/support_precision.py --record",
+                           "date": date.today().isoformat()}, key="support_precision")
         print(f"recorded in {XENC_PATH}")
 
 

@@ -20,11 +20,15 @@ from synth.verification.xenc import XENC_PATH, read_adapters
 from training.verifier import write_weights
 
 
-def record(path: Path, evaluation: dict) -> dict:
-    """Rewrite ``path`` with the same tensors and ``evaluation`` added to its metadata."""
+def record(path: Path, figure: dict, key: str = "evaluation") -> dict:
+    """Rewrite ``path`` with the same tensors and ``figure`` under ``key`` in its metadata
+    (``evaluation``, or ``support_precision`` from ``bench/support_precision.py``); written
+    beside it and moved into place, so a killed run leaves the old file whole."""
     tensors, meta = read_adapters(path)
-    meta["evaluation"] = evaluation
-    write_weights(path, tensors, meta)
+    meta[key] = figure
+    partial = path.with_name(path.name + ".partial")
+    write_weights(partial, tensors, meta)
+    partial.replace(path)
     return meta
 
 
