@@ -118,17 +118,17 @@ def claim_cues(sentence: str) -> Cues:
         return Cues(0.0, "table or formula debris")
     if len(CITATION.findall(sentence)) >= 2:
         return Cues(0.0, "background citing others")
+    numbers = bool(quantities(sentence))
     score = (1.0 * bool(_RESULT.search(sentence)) + 1.0 * bool(COMPARISON.search(sentence))
              + 1.0 * bool(LIMITATION.search(sentence)) + 0.5 * bool(METHOD.search(sentence))
-             + 0.5 * bool(_DEFINITION.search(sentence)) + 0.75 * bool(quantities(sentence)))
+             + 0.5 * bool(_DEFINITION.search(sentence)) + 0.75 * numbers)
     if CITATION.search(sentence):
         score -= 1.0  # a single citation usually reports someone else's finding
     if _BACKGROUND.search(sentence) and not _OWN_WORK.search(sentence):
         return Cues(0.0, "background: the state of the field, not this paper's finding")
-    if (_MOTIVATION.search(sentence) and not _OWN_WORK.search(sentence)
-            and not quantities(sentence)):
+    if _MOTIVATION.search(sentence) and not _OWN_WORK.search(sentence) and not numbers:
         return Cues(0.0, "background: the problem the field faces, not this paper's finding")
-    if _FRAMING.search(sentence) and not quantities(sentence):
+    if _FRAMING.search(sentence) and not numbers:
         return Cues(0.0, "framing: what the paper does next, not a finding")
     return Cues(score)
 
