@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from synth.parsing.numbers import CITATION, quantities
+from synth.parsing.numbers import CITATION, numbers_not_in, quantities
 from synth.records.claims import ClaimType
 
 SKIP_SECTIONS = re.compile(
@@ -158,8 +158,7 @@ def claim_type(sentence: str) -> ClaimType:
 
 def invents_numbers(text: str, quote: str) -> bool:
     """Does ``text`` (a model's wording) state a number that its ``quote`` does not?"""
-    stated = {q.value for q in quantities(quote)}
-    return any(q.value not in stated for q in quantities(text))
+    return bool(numbers_not_in(text, quote))
 
 
 def instruction_like(text: str) -> bool:

@@ -1,7 +1,8 @@
 """Numbers stated in text, with their units ("12.5%", "3.2x", "40 ms", "1.5B").
 
 :func:`quantities` parses them (figure, table, section and citation numbers and bare years left
-out); :func:`numbers_agree` tells whether two sentences that both state numbers share one, which
+out); :func:`numbers_not_in` lists those a text states and its source does not (an invented
+number); :func:`numbers_agree` tells whether two sentences that both state numbers share one, which
 is what makes a second paper's sentence the same finding rather than the same topic. Used by the
 claim extractors, the digest cards and the verifier's corroboration.
 """
@@ -45,6 +46,12 @@ def quantities(text: str) -> list[Quantity]:
             continue  # a year
         found.append(Quantity(value=value, unit=unit, text=m.group(0)))
     return found
+
+
+def numbers_not_in(text: str, source: str) -> list[Quantity]:
+    """The numbers ``text`` states that ``source`` does not (by value)."""
+    stated = {q.value for q in quantities(source)}
+    return [q for q in quantities(text) if q.value not in stated]
 
 
 def numbers_agree(text: str, other: str) -> bool:

@@ -29,7 +29,7 @@ from synth.answer.answer import counts
 from synth.claims.cues import claim_cues
 from synth.llm.client import LLM
 from synth.llm.prompts import as_data
-from synth.parsing.numbers import quantities
+from synth.parsing.numbers import numbers_not_in, quantities
 from synth.records.reports import Answer, ReportClaim, Sentence
 
 TEMPLATE = "synthesize.j2"
@@ -69,8 +69,8 @@ def sentence_problems(i: int | str, s: Sentence, known: dict[int, str]) -> list[
         problems.append(f"sentence {i} cites {unknown}, which are not claims in the list")
     if not s.cites and states_a_finding(s.text):
         problems.append(f"sentence {i} states a finding but cites no claim")
-    cited = {q.value for n in s.cites if n in known for q in quantities(known[n])}
-    invented = [q.text for q in quantities(s.text) if s.cites and q.value not in cited]
+    cited = " ".join(known[n] for n in s.cites if n in known)
+    invented = [q.text for q in numbers_not_in(s.text, cited)] if s.cites else []
     if invented:
         problems.append(f"sentence {i} states {', '.join(invented)}, which its cited claims "
                         "do not")
