@@ -96,6 +96,7 @@ def set_blas_threads(how: str) -> str:
 
 def stage_query(home: Path, lexical: str, n: int, blas: str) -> dict[str, float | str]:
     """Warm latency of hybrid search (top 10), plus the dense matrix-vector product alone."""
+    from synth.search.ann import ExactIndex
     from synth.search.embed import load_embedder
     from synth.search.hybrid import RankBM25Index, Searcher
     from synth.store.db import open_store
@@ -113,12 +114,15 @@ def stage_query(home: Path, lexical: str, n: int, blas: str) -> dict[str, float 
         hybrid = timed(lambda q: searcher.search(q, 10, "hybrid"), queries)
         lexical = timed(searcher.lexical_top, queries)
         dense = timed(searcher.dense_top, queries)
-        matvec = timed(lambda v: searcher.matrix @ v, list(embedder.encode(queries[:50])))
+        vectors = list(embedder.encode(queries[:50]))
+        exact = isinstance(searcher.dense, ExactIndex)  # an ANN library has no matrix
+        matvec = (timed(lambda v: searcher.dense.matrix @ v, vectors)  # type: ignore[attr-defined]
+                  if exact else [0.0])
     return {"queries": len(queries), "p50_ms": percentile(hybrid, 50),
             "p95_ms": percentile(hybrid, 95), "lexical_p50_ms": percentile(lexical, 50),
             "lexical_p95_ms": percentile(lexical, 95), "dense_p50_ms": percentile(dense, 50),
             "matvec_p50_ms": percentile(matvec, 50), "searcher_s": t_build.seconds,
-            "bm25_build_s": t_bm25.seconds, "rows": int(searcher.matrix.shape[0]),
+            "bm25_build_s": t_bm25.seconds, "rows": store.embedded_passages(embedder.name),
             "peak_rss_mib": peak_rss_mib(), "blas_threads": threads}
 
 

@@ -21,6 +21,7 @@ Nothing reads the environment at import time; :func:`load_settings` is called by
 | llm_api_key    | SYNTH_LLM_API_KEY       | unset (local servers need none)            |
 | llm_mode       | SYNTH_LLM_MODE          | tools (instructor mode: tools, json, json_schema or md_json) |
 | llm_timeout    | SYNTH_LLM_TIMEOUT       | 120 seconds per LLM call                   |
+| ann_min        | SYNTH_ANN_MIN           | 100000 passages: from there on an HNSW index file (exact below) |
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ class Settings:
     llm_api_key: str = ""
     llm_mode: str = "tools"
     llm_timeout: float = 120.0
+    ann_min: int = 100_000
 
     @property
     def llm_configured(self) -> bool:
@@ -99,7 +101,7 @@ class Settings:
 # with one line rather than making synth wait forever or retry without end.
 BOUNDS: dict[str, tuple[float, float]] = {
     "arxiv_delay": (0, 600), "arxiv_retries": (0, 20), "http_timeout": (0.1, 3600),
-    "llm_timeout": (0.1, 3600),
+    "llm_timeout": (0.1, 3600), "ann_min": (0, 10**12),
 }
 
 
@@ -116,7 +118,7 @@ def _check_number(name: str, value: object) -> None:
     low, high = BOUNDS[name]
     number = float(value)  # type: ignore[arg-type]
     if not (math.isfinite(number) and low <= number <= high):
-        unit = "" if name == "arxiv_retries" else " seconds"
+        unit = "" if name in ("arxiv_retries", "ann_min") else " seconds"
         raise ConfigError(f"SYNTH_{name.upper()}={shown(str(value))} is out of range",
                           f"set it to a number from {low:g} to {high:g}{unit}, or unset it")
 

@@ -78,7 +78,8 @@ def search(settings: Settings, query: str | None, top: int, queries_file, mode: 
     if bool(query) == bool(queries_file):
         raise click.UsageError("give either QUERY or --queries FILE")
     with _store(settings) as store:
-        searcher = Searcher(store, load_embedder(settings.embed_model), settings.lexical)
+        searcher = Searcher(store, load_embedder(settings.embed_model), settings.lexical,
+                            ann_min=settings.ann_min)
         if queries_file:
             for line in queries_file:
                 if line.strip():
@@ -184,7 +185,7 @@ def _verifier(settings: Settings, store: Store):
 
     embedder = CachedEmbedder(store, load_embedder(settings.embed_model))
     scorer = load_scorer(settings.verify_model, embedder, settings, store=store)
-    return (lambda: Searcher(store, embedder, settings.lexical)), scorer
+    return (lambda: Searcher(store, embedder, settings.lexical, ann_min=settings.ann_min)), scorer
 
 
 @cli.command()

@@ -218,7 +218,8 @@ def verify_stage(tools: Tools, claims: list[Claim], papers: list[ScreenedPaper],
     ``force``."""
     def run() -> tuple[list[ReportClaim], list[str]]:
         kept_ids = [p.paper_id for p in papers if p.kept]
-        searcher = Searcher(tools.store, tools.embedder, tools.settings.lexical)
+        searcher = Searcher(tools.store, tools.embedder, tools.settings.lexical,
+                            ann_min=tools.settings.ann_min)
         verdicts = []
         for done, claim in enumerate(claims, start=1):
             key = verdict_key(tools.settings, claim, kept_ids)

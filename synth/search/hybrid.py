@@ -9,8 +9,9 @@ Lexical backends, chosen by the ``lexical`` setting:
   when the searcher is created (seconds at library scale: every process pays it), queried
   through postings lists (see :class:`RankBM25Index`).
 
-Dense: cosine similarity (dot product of unit vectors) between the query and every passage
-embedding of the configured model, held as one float32 matrix per searcher.
+Dense: cosine similarity (dot product of unit vectors) between the query and the passage
+embeddings of the configured model: exact over one in-memory matrix for a small library, an
+HNSW index file beside the library for a large one (:mod:`synth.search.ann`).
 
 Fusion: reciprocal rank fusion, ``sum 1 / (RRF_K + rank)`` over the two candidate lists of
 ``CANDIDATES`` each; RRF needs no score calibration between BM25 and cosine. ``RRF_K = 5``
@@ -27,6 +28,7 @@ import numpy as np
 
 from synth.errors import EmptyLibrary
 from synth.records.papers import Hit
+from synth.search.ann import ANN_MIN, DenseIndex, open_dense, top_indices
 from synth.search.embed import Embedder, embed_missing
 from synth.store.db import Store
 
@@ -94,7 +96,7 @@ class RankBM25Index:
         if self.bm25 is None:
             return []
         scores = _only(allowed, self.pks, self.scores(tokens(query)), 0.0)
-        best = _top_indices(scores, limit)
+        best = top_indices(scores, limit)
         return [(int(self.pks[i]), float(scores[i])) for i in best if scores[i] > 0]
 
 
@@ -104,13 +106,6 @@ def _only(allowed: set[int] | None, pks: np.ndarray, scores: np.ndarray,
     if allowed is None:
         return scores
     return np.where(np.isin(pks, list(allowed)), scores, floor)
-
-
-def _top_indices(scores: np.ndarray, limit: int) -> np.ndarray:
-    if len(scores) <= limit:
-        return np.argsort(-scores, kind="stable")
-    part = np.argpartition(-scores, limit)[:limit]
-    return part[np.argsort(-scores[part], kind="stable")]
 
 
 def rrf(rankings: list[list[int]], k: int = RRF_K) -> dict[int, float]:
@@ -123,18 +118,18 @@ def rrf(rankings: list[list[int]], k: int = RRF_K) -> dict[int, float]:
 
 
 class Searcher:
-    """Holds what a query needs in memory (embedding matrix, rank-bm25 index) for warm queries."""
+    """Holds what a query needs (the dense index, the rank-bm25 index) for warm queries."""
 
     def __init__(self, store: Store, embedder: Embedder, lexical: str = "fts5",
-                 progress: Callable[[int, int], None] | None = None) -> None:
+                 progress: Callable[[int, int], None] | None = None,
+                 ann_min: int = ANN_MIN) -> None:
         if store.counts()["passages"] == 0:
             raise EmptyLibrary(f"the library at {store.path} has no passages to search",
                                "add papers first: synth ingest 2106.09685 | FILE.jsonl | DIR")
         self.store = store
         self.embedder = embedder
         embed_missing(store, embedder, progress)
-        self.pks, self.matrix = store.embedding_matrix(embedder.name)
-        self.row_of = {int(pk): i for i, pk in enumerate(self.pks)}
+        self.dense: DenseIndex = open_dense(store, embedder.name, ann_min)
         self._bm25 = RankBM25Index(store) if lexical == "rank-bm25" else None
 
     def lexical_top(self, query: str, limit: int = CANDIDATES,
@@ -143,37 +138,30 @@ class Searcher:
             return self._bm25.top(query, limit, allowed)
         return self.store.fts_search(fts_query(query), limit, allowed)
 
-    def cosines(self, query: str) -> np.ndarray:
-        """Cosine of the query with every passage, in ``self.pks`` order."""
-        return self.matrix @ self.embedder.encode([query])[0]
-
     def dense_top(self, query: str, limit: int = CANDIDATES, allowed: set[int] | None = None,
-                  cosines: np.ndarray | None = None) -> list[tuple[int, float]]:
-        if len(self.pks) == 0:
-            return []
-        cosines = self.cosines(query) if cosines is None else cosines
-        scores = _only(allowed, self.pks, cosines, -np.inf)
-        return [(int(self.pks[i]), float(scores[i])) for i in _top_indices(scores, limit)
-                if np.isfinite(scores[i])]
+                  vector: np.ndarray | None = None) -> list[tuple[int, float]]:
+        vector = self.embedder.encode([query])[0] if vector is None else vector
+        return self.dense.top(vector, limit, allowed)
 
     def search(self, query: str, top: int = 10, mode: str = "hybrid",
                paper_ids: list[str] | None = None) -> list[Hit]:
         """Best ``top`` passages for ``query``; mode is hybrid, lexical or dense. With
         ``paper_ids``, only passages of those papers are ranked."""
         allowed = self.store.passage_pks_for_papers(paper_ids) if paper_ids else None
-        cosines = self.cosines(query) if len(self.pks) else np.zeros(0)
+        vector = self.embedder.encode([query])[0]
         lexical = [pk for pk, _ in self.lexical_top(query, allowed=allowed)] if mode != "dense" else []
-        dense = ([pk for pk, _ in self.dense_top(query, allowed=allowed, cosines=cosines)]
+        dense = ([pk for pk, _ in self.dense_top(query, allowed=allowed, vector=vector)]
                  if mode != "lexical" else [])
         fused = rrf([r for r in (lexical, dense) if r])
         best = sorted(fused, key=lambda pk: -fused[pk])[:top]
         rows = self.store.hits_rows(best)
+        similarity = self.dense.similarities(vector, best)
         lex_rank = {pk: i for i, pk in enumerate(lexical, start=1)}
         dense_rank = {pk: i for i, pk in enumerate(dense, start=1)}
         hits = []
         for pk in best:
             row = {k: v for k, v in rows[pk].items() if k != "pk"}
-            cos = float(cosines[self.row_of[pk]]) if pk in self.row_of else None
+            cos = similarity.get(pk)
             hits.append(Hit(**row, score=round(fused[pk], 6), lexical_rank=lex_rank.get(pk),
                             dense_rank=dense_rank.get(pk),
                             similarity=None if cos is None else round(cos, 4)))

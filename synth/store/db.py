@@ -7,7 +7,8 @@ never leaves a half-written paper behind. Schema changes are sqlite-utils ``Migr
 
 Tables: papers, texts (one full text per paper), passages (+ passages_fts, an external-content
 FTS5 index kept in sync by triggers), embeddings (by passage-text sha256 and model, so the same
-text is never embedded twice), parse_problems; llm_calls (one row per HTTP call to an LLM)
+text is never embedded twice), dense_index (which passage vectors the ANN index file beside
+the library holds), parse_problems; llm_calls (one row per HTTP call to an LLM)
 and llm_cache (validated answers by request hash); extractions and claims (a claim row is
 refused unless its quote is exactly the stored full text at its span).
 """
@@ -24,16 +25,17 @@ import sqlite_utils
 
 from synth.errors import StoreError
 from synth.store.base import BUSY_TIMEOUT_MS
+from synth.store.index import IndexRows
 from synth.store.migrations import migrations
 from synth.store.papers import PaperRows
 from synth.store.reports import ReportRows
 from synth.store.work import WorkRows
 
 
-class Store(PaperRows, WorkRows, ReportRows):
+class Store(PaperRows, IndexRows, WorkRows, ReportRows):
     """An open library. Use :func:`open_store`; close with :meth:`close` or a ``with`` block.
-    Its methods are grouped by table in :mod:`~synth.store.papers`, :mod:`~synth.store.work` and
-    :mod:`~synth.store.reports`."""
+    Its methods are grouped by table in :mod:`~synth.store.papers`, :mod:`~synth.store.index`,
+    :mod:`~synth.store.work` and :mod:`~synth.store.reports`."""
 
     def __enter__(self) -> Store:
         return self

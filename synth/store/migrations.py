@@ -97,3 +97,10 @@ def m006_records(db: sqlite_utils.Database) -> None:
         "batch_id": str, "line": int, "question": str, "options": str, "report_id": str,
         "version": int, "at": str,
     }, pk=("batch_id", "line"))
+
+
+@migrations()
+def m007_dense_index(db: sqlite_utils.Database) -> None:
+    """What the ANN index file beside the library holds: one row per passage (pk and text
+    sha256) per embedding model, so the index is kept in step without a rebuild."""
+    db.table("dense_index").create({"model": str, "pk": int, "sha": str}, pk=("model", "pk"))

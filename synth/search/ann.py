@@ -1,0 +1,197 @@
+"""Dense search over the library's passage vectors: exact for a small library, an HNSW index
+(usearch) in a file beside the library for a large one. Both answer the same two calls
+(:class:`DenseIndex`), so :class:`synth.search.hybrid.Searcher` does not know which it has.
+
+* **Exact** (:class:`ExactIndex`), below ``ann_min`` embedded passages (setting
+  ``SYNTH_ANN_MIN``, default 100,000): one float32 matrix in memory, one product per query.
+  At 100k passages that is 150 MB and a few milliseconds.
+* **ANN** (:class:`AnnIndex`), from ``ann_min`` passages on: usearch's HNSW graph, cosine,
+  vectors kept as float16, connectivity 16, expansion 128 when adding and 64 when searching
+  (``bench/ann.py`` measures it against faiss and exact search). The file,
+  ``<home>/index/<model>.usearch``, is opened as a memory-mapped view, so a query process
+  holds no copy of it: the operating system's page cache is shared by every process.
+
+**Kept in step.** The ``dense_index`` table lists the passages (pk and text sha256) the file
+holds. :func:`sync_index` (one writer at a time, under a lock file) removes members whose
+passage is gone or holds another text, adds embedded passages that are not members, writes
+the new file beside the old one and renames it into place (a reader's open view stays valid),
+then records the change. A run killed between the rename and the record leaves members the
+table does not list; the next sync replaces them, so file and table agree again. A missing or
+unreadable file is rebuilt from the stored vectors.
+
+**Filtered search** (only some papers' passages, as the pipeline's screen asks) ranks the
+allowed passages exactly, from their stored vectors. The similarity a hit shows is always the
+exact cosine of its stored float32 vector.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from synth.store.db import Store
+
+log = logging.getLogger(__name__)
+ANN_MIN = 100_000
+CONNECTIVITY = 16
+EXPANSION_ADD = 128
+EXPANSION_SEARCH = 64
+
+
+class DenseIndex(Protocol):
+    def top(self, query: np.ndarray, limit: int,
+            allowed: set[int] | None = None) -> list[tuple[int, float]]:
+        """(passage pk, cosine) of the best ``limit`` passages, best first; with ``allowed``,
+        only among those pks."""
+        ...
+
+    def similarities(self, query: np.ndarray, pks: list[int]) -> dict[int, float]:
+        """Exact cosine of each of ``pks`` that has a vector."""
+        ...
+
+
+def top_indices(scores: np.ndarray, limit: int) -> np.ndarray:
+    if len(scores) <= limit:
+        return np.argsort(-scores, kind="stable")
+    part = np.argpartition(-scores, limit)[:limit]
+    return part[np.argsort(-scores[part], kind="stable")]
+
+
+def ranked(pks: np.ndarray, scores: np.ndarray, limit: int) -> list[tuple[int, float]]:
+    return [(int(pks[i]), float(scores[i])) for i in top_indices(scores, limit)
+            if np.isfinite(scores[i])]
+
+
+class ExactIndex:
+    """Every passage vector in one float32 matrix (``pks`` in pk order)."""
+
+    def __init__(self, pks: np.ndarray, matrix: np.ndarray) -> None:
+        self.pks, self.matrix = pks, matrix
+        self.row_of = {int(pk): i for i, pk in enumerate(pks)}
+
+    def top(self, query: np.ndarray, limit: int,
+            allowed: set[int] | None = None) -> list[tuple[int, float]]:
+        if len(self.pks) == 0:
+            return []
+        scores = self.matrix @ query
+        if allowed is not None:
+            scores = np.where(np.isin(self.pks, list(allowed)), scores, -np.inf)
+        return ranked(self.pks, scores, limit)
+
+    def similarities(self, query: np.ndarray, pks: list[int]) -> dict[int, float]:
+        rows = [(pk, self.row_of[pk]) for pk in pks if pk in self.row_of]
+        return {pk: float(self.matrix[i] @ query) for pk, i in rows}
+
+
+class AnnIndex:
+    """A usearch HNSW index opened as a memory-mapped view; exact for filtered searches."""
+
+    def __init__(self, store: Store, model: str, path: Path) -> None:
+        from usearch.index import Index
+
+        self.store, self.model = store, model
+        self.index = Index.restore(str(path), view=True)
+        self.index.expansion_search = EXPANSION_SEARCH
+
+    def top(self, query: np.ndarray, limit: int,
+            allowed: set[int] | None = None) -> list[tuple[int, float]]:
+        if allowed is not None:
+            pks, matrix = self.store.passage_vectors(self.model, sorted(allowed))
+            return ranked(pks, matrix @ query, limit) if len(pks) else []
+        matches = self.index.search(query, limit, threads=1)
+        return [(int(k), 1.0 - float(d)) for k, d in zip(matches.keys, matches.distances)]
+
+    def similarities(self, query: np.ndarray, pks: list[int]) -> dict[int, float]:
+        found, matrix = self.store.passage_vectors(self.model, pks)
+        return {int(pk): float(v @ query) for pk, v in zip(found, matrix)}
+
+
+def index_path(store: Store, model: str) -> Path:
+    """``<home>/index/<model>.usearch``, the model name made safe as a file name."""
+    return store.path.parent / "index" / (re.sub(r"[^A-Za-z0-9._-]+", "_", model) + ".usearch")
+
+
+@dataclass(frozen=True)
+class IndexSync:
+    added: int
+    removed: int
+    rebuilt: bool
+    size: int
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _new_index(ndim: int):  # type: ignore[no-untyped-def]
+    from usearch.index import Index
+
+    return Index(ndim=ndim, metric="cos", dtype="f16", connectivity=CONNECTIVITY,
+                 expansion_add=EXPANSION_ADD, expansion_search=EXPANSION_SEARCH)
+
+
+def sync_index(store: Store, model: str) -> IndexSync:
+    """Bring the index file of ``model`` in step with the library's embedded passages."""
+    from usearch.index import Index
+
+    path = index_path(store, model)
+    with _locked(path):
+        index = None
+        if path.exists() and store.index_members(model):
+            try:
+                index = Index.restore(str(path))
+            except Exception as err:  # noqa: BLE001 - an unreadable file is rebuilt
+                log.warning("rebuilding the dense index %s: cannot read it (%s)", path, err)
+        rebuilt = index is None or len(index) < store.index_members(model)
+        stale = [] if rebuilt else store.index_stale(model)
+        if rebuilt:
+            store.record_index(model, [], [], rebuilt=True)
+        fresh, vectors = store.index_fresh(model)
+        if not rebuilt and not stale and not fresh:
+            return IndexSync(0, 0, False, len(index))
+        if rebuilt or index is None:
+            index = _new_index(vectors.shape[1] if len(fresh) else 384)
+        keys = np.array([pk for pk, _ in fresh], dtype=np.uint64)
+        if stale:
+            index.remove(np.array(stale, dtype=np.uint64))
+        if len(keys):
+            present = keys[np.asarray(index.contains(keys), dtype=bool)]
+            if len(present):  # written by a run killed before it recorded them
+                index.remove(present)
+            index.add(keys, vectors)
+        partial = path.with_suffix(".partial")
+        index.save(str(partial))
+        os.replace(partial, path)
+        store.record_index(model, stale, fresh, rebuilt=rebuilt)
+        log.info("dense index %s: %d added, %d removed%s", path.name, len(fresh), len(stale),
+                 " (rebuilt)" if rebuilt else "")
+        return IndexSync(len(fresh), len(stale), rebuilt, len(index))
+
+
+def open_dense(store: Store, model: str, ann_min: int = ANN_MIN) -> DenseIndex:
+    """The dense index for ``model``: exact below ``ann_min`` embedded passages, else the
+    ANN file, brought in step with the library first."""
+    if store.embedded_passages(model) < ann_min:
+        return ExactIndex(*store.embedding_matrix(model))
+    if not store.readonly:
+        sync_index(store, model)
+    path = index_path(store, model)
+    if not path.exists():  # a read-only library that was never indexed
+        return ExactIndex(*store.embedding_matrix(model))
+    return AnnIndex(store, model, path)
