@@ -17,7 +17,12 @@ Vectors (dimension 384):
 Queries: 200 vectors made the same way from seeds that were not used for the base set (real),
 or fresh random ones. Exact top 10 by a float32 matrix product. Each query process is a fresh
 ``spawn`` child that opens the saved index (memory-mapped where the library can) and runs the
-queries one at a time on one thread; its peak RSS is reported.
+queries one at a time on one thread, once per search expansion (``--ef``); its resident memory
+is reported as its own (anonymous) and the mapped index file's pages (the page cache, shared
+by every process mapping the file).
+
+sqlite-vec (exact search in a vec0 table) is built here when this Python's sqlite3 can load
+extensions (``--libs sqlite-vec``); the Python of these machines cannot.
 """
 
 from __future__ import annotations
@@ -25,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
-import resource
 import sqlite3
 import sys
 import tempfile
@@ -120,42 +124,44 @@ BUILDERS = {"usearch": build_usearch, "faiss": build_faiss, "sqlite-vec": build_
 
 # ---- query side (a fresh process) ----
 
-def query_child(lib: str, path: str, queries: np.ndarray, conn) -> None:  # type: ignore[no-untyped-def]
+def query_child(lib: str, path: str, queries: np.ndarray, efs: list[int], conn) -> None:  # type: ignore[no-untyped-def]
     import os
 
     os.environ["OMP_NUM_THREADS"] = "1"
-    search = open_index(lib, path)
-    found, seconds = [], []
-    for q in queries:
-        start = time.perf_counter()
-        keys = search(q)
-        seconds.append(time.perf_counter() - start)
-        found.append(keys)
-    conn.send((found, seconds, peak_rss()))
+    runs = {}
+    for ef in efs:
+        search = open_index(lib, path, ef)
+        found, seconds = [], []
+        for q in queries:
+            start = time.perf_counter()
+            keys = search(q)
+            seconds.append(time.perf_counter() - start)
+            found.append(keys)
+        runs[ef] = (found, seconds)
+    conn.send((runs, resident()))
 
 
-def peak_rss() -> int:
-    """This process's peak resident set in bytes (VmHWM: unlike ru_maxrss, not inherited from
-    the parent that started it)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+def resident() -> tuple[int, int]:
+    """(anonymous, file-backed) resident bytes of this process now: file-backed pages of a
+    memory-mapped index are the page cache, shared by every process that maps the file."""
+    fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines()
+                  if ":" in line)
+    return (int(fields["RssAnon"].split()[0]) * 1024, int(fields["RssFile"].split()[0]) * 1024)
 
 
-def open_index(lib: str, path: str):  # type: ignore[no-untyped-def]
+def open_index(lib: str, path: str, ef: int):  # type: ignore[no-untyped-def]
     if lib == "usearch":
         from usearch.index import Index
 
         index = Index.restore(path, view=True)
-        index.expansion_search = 64
+        index.expansion_search = ef
         return lambda q: [int(k) for k in index.search(q, K, threads=1).keys]
     if lib == "faiss":
         import faiss
 
         faiss.omp_set_num_threads(1)
         fi = faiss.read_index(path, faiss.IO_FLAG_MMAP)
-        fi.hnsw.efSearch = 64
+        fi.hnsw.efSearch = ef
         return lambda q: [int(k) for k in fi.search(q[None, :], K)[1][0]]
     import sqlite_vec
 
@@ -166,7 +172,8 @@ def open_index(lib: str, path: str):  # type: ignore[no-untyped-def]
         "SELECT rowid FROM v WHERE embedding MATCH ? AND k = ?", [q.tobytes(), K])]
 
 
-def measure(lib: str, base: np.ndarray, queries: np.ndarray, truth: np.ndarray) -> dict:
+def measure(lib: str, base: np.ndarray, queries: np.ndarray, truth: np.ndarray,
+            efs: list[int]) -> list[dict]:
     with tempfile.TemporaryDirectory(prefix=f"ann-{lib}-", dir=OUT) as tmp:
         start = time.perf_counter()
         path = BUILDERS[lib](base, Path(tmp))
@@ -174,16 +181,21 @@ def measure(lib: str, base: np.ndarray, queries: np.ndarray, truth: np.ndarray) 
         size = sum(p.stat().st_size for p in Path(tmp).iterdir())
         ctx = mp.get_context("spawn")
         parent, child = ctx.Pipe()
-        proc = ctx.Process(target=query_child, args=(lib, str(path), queries, child))
+        proc = ctx.Process(target=query_child, args=(lib, str(path), queries, efs, child))
         proc.start()
-        found, seconds, rss = parent.recv()
+        runs, (anon, mapped) = parent.recv()
         proc.join()
-    recall = np.mean([len(set(f) & set(t.tolist())) / K for f, t in zip(found, truth)])
-    ms = np.array(seconds) * 1000
-    return {"lib": lib, "vectors": len(base), "build_s": round(build, 1),
-            "disk_mb": round(size / 1e6, 1), "query_rss_mb": round(rss / 1e6, 1),
-            "p50_ms": round(float(np.percentile(ms, 50)), 2),
-            "p95_ms": round(float(np.percentile(ms, 95)), 2), "recall_at_10": round(float(recall), 4)}
+    rows = []
+    for ef, (found, seconds) in runs.items():
+        recall = np.mean([len(set(f) & set(t.tolist())) / K for f, t in zip(found, truth)])
+        ms = np.array(seconds) * 1000
+        rows.append({"lib": lib, "vectors": len(base), "ef": ef, "build_s": round(build, 1),
+                     "disk_mb": round(size / 1e6, 1), "rss_anon_mb": round(anon / 1e6, 1),
+                     "rss_file_mb": round(mapped / 1e6, 1),
+                     "p50_ms": round(float(np.percentile(ms, 50)), 2),
+                     "p95_ms": round(float(np.percentile(ms, 95)), 2),
+                     "recall_at_10": round(float(recall), 4)})
+    return rows
 
 
 def main() -> None:
@@ -191,7 +203,8 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=1_000_000)
     parser.add_argument("--vectors", choices=("real", "random"), default="real")
     parser.add_argument("--jitter", type=float, default=0.5)
-    parser.add_argument("--libs", default="usearch,faiss,sqlite-vec")
+    parser.add_argument("--libs", default="usearch,faiss")
+    parser.add_argument("--ef", default="64,128,256", help="search expansions to measure")
     parser.add_argument("--home", type=Path, action="append", default=[],
                         help="another embedded library whose vectors seed the real set")
     parser.add_argument("--json", type=Path, default=None, help="append the rows to this file")
@@ -209,15 +222,16 @@ def main() -> None:
         base, queries = random_unit(args.size, rng), random_unit(QUERIES, rng)
     truth = exact_top(base, queries)
     rows = []
-    print(f"| library | vectors ({args.vectors}) | build s | disk MB | query RSS MB | "
-          "p50 ms | p95 ms | recall@10 |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(f"| library | vectors ({args.vectors}) | ef search | build s | disk MB | query RSS MB "
+          "(own / mapped file) | p50 ms | p95 ms | recall@10 |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    efs = [int(e) for e in args.ef.split(",")]
     for lib in args.libs.split(","):
-        row = measure(lib, base, queries, truth) | {"kind": args.vectors}
-        rows.append(row)
-        print(f"| {lib} | {row['vectors']:,} | {row['build_s']} | {row['disk_mb']} | "
-              f"{row['query_rss_mb']} | {row['p50_ms']} | {row['p95_ms']} | "
-              f"{row['recall_at_10']} |", flush=True)
+        for row in measure(lib, base, queries, truth, efs):
+            rows.append(row | {"kind": args.vectors})
+            print(f"| {lib} | {row['vectors']:,} | {row['ef']} | {row['build_s']} | "
+                  f"{row['disk_mb']} | {row['rss_anon_mb']} / {row['rss_file_mb']} | "
+                  f"{row['p50_ms']} | {row['p95_ms']} | {row['recall_at_10']} |", flush=True)
     if args.json:
         old = json.loads(args.json.read_text()) if args.json.exists() else []
         args.json.write_text(json.dumps(old + rows, indent=1))

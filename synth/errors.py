@@ -123,3 +123,7 @@ class LLMUnavailable(LLMError):
 
 class BudgetExceeded(LLMError):
     """The LLM spend reached the budget: a stage goes on offline."""
+
+
+class EngineError(SynthError):
+    """The compute engine cannot run: Ray is not installed, or its cluster cannot be reached."""

@@ -12,6 +12,7 @@ import click
 
 from synth.cli.app import _formats, _store, cli, progress_bars
 from synth.config import Settings
+from synth.engine import ENGINES
 from synth.errors import InvalidInput
 from synth.report.render import where
 from synth.store.db import Store
@@ -24,10 +25,15 @@ from synth.store.db import Store
               help="How many arXiv search results to ingest with --query.")
 @click.option("--no-pdf", is_flag=True, help="arXiv papers: store metadata only, skip the PDF.")
 @click.option("--no-embed", is_flag=True, help="Do not compute embeddings now (search will).")
+@click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True,
+              help="Where PDFs are parsed and passages embedded: here, or a Ray cluster.")
+@click.option("--ray-address", envvar="RAY_ADDRESS",
+              help="The Ray cluster to join (default: RAY_ADDRESS, else start Ray here).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
 @click.pass_obj
 def ingest(settings: Settings, sources: tuple[str, ...], query: str | None, max_results: int,
-           no_pdf: bool, no_embed: bool, quiet: bool) -> None:
+           no_pdf: bool, no_embed: bool, engine: str, ray_address: str | None,
+           quiet: bool) -> None:
     """Add papers: arXiv ids, snapshot JSON Lines files, PDF files or folders of PDFs.
 
     \b
@@ -35,18 +41,17 @@ def ingest(settings: Settings, sources: tuple[str, ...], query: str | None, max_
     synth ingest --query "small language models for text classification" --max 20
     synth ingest arxiv-metadata-oai-snapshot.json
     synth ingest papers/            # every PDF below the folder
+    synth ingest --engine ray --ray-address 10.0.0.5:6379 papers/
     """
-    from synth.library.ingest import ingest as run_ingest
-    from synth.search.embed import LazyEmbedder, embed_missing
+    from synth.engine.run import ingest_and_embed
 
     if not sources and not query:
         raise click.UsageError("give at least one source or --query")
     with _store(settings) as store, progress_bars(quiet) as bars:
-        report = run_ingest(store, settings, list(sources), query=query,
-                            max_results=max_results, with_pdf=not no_pdf, progress=bars)
-        if not no_embed:  # also what an earlier, interrupted ingest left unembedded
-            report.embedded = embed_missing(store, LazyEmbedder(settings.embed_model),
-                                            lambda d, t: bars("embeddings", d, t))
+        report = ingest_and_embed(store, settings, list(sources), query=query,
+                                  max_results=max_results, with_pdf=not no_pdf,
+                                  embed=not no_embed, engine=engine, address=ray_address,
+                                  progress=bars)
     click.echo(f"added {len(report.added)}, unchanged {len(report.unchanged)}, "
                f"failed {len(report.failed)}, parse problems {len(report.problems)}, "
                f"embedded {report.embedded}")

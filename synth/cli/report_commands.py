@@ -13,6 +13,7 @@ import click
 
 from synth.cli.app import _formats, _store, cli, progress_bars
 from synth.config import Settings
+from synth.engine import ENGINES
 from synth.errors import SynthError
 from synth.records.options import RunOptions
 from synth.report.render import where
@@ -117,23 +118,30 @@ def show(settings: Settings, report_id: str, fmt: str, version: int | None) -> N
 
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--workers", type=click.IntRange(1, 64), help="Worker processes (default: one "
+@click.option("--workers", type=click.IntRange(1, 64), help="Local worker processes (default: one "
               "per core, fewer when memory is short).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Also write each report's files and digest cards here.")
 @click.option("--format", "formats", default="md,html,json", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="The summary as JSON.")
+@click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True,
+              help="Run the questions in local worker processes, or as tasks on a Ray cluster "
+                   "(every node must see the library at the same path).")
+@click.option("--ray-address", envvar="RAY_ADDRESS",
+              help="The Ray cluster to join (default: RAY_ADDRESS, else start Ray here).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.pass_obj
 def batch(settings: Settings, file: Path, workers: int | None, out: Path | None, formats: str,
-          as_json: bool, quiet: bool) -> None:
+          as_json: bool, engine: str, ray_address: str | None, quiet: bool) -> None:
     """Run synth ask for every question in FILE (one per line, or JSON Lines with
     question, max_papers, source), in parallel; rerun the same file to resume after a kill."""
+    from synth.engine.run import batch_runner
     from synth.pipeline.batch import batch as run_batch
 
     kinds = _formats(formats)
+    runner = batch_runner(engine, workers, ray_address)
     with progress_bars(quiet) as bars:
-        rows = run_batch(settings, file, workers=workers, out=out, formats=kinds,
+        rows = run_batch(settings, file, out=out, formats=kinds, runner=runner,
                          progress=lambda d, t: bars("questions", d, t))
     if as_json:
         click.echo(json.dumps(rows, indent=2))

@@ -15,6 +15,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from synth.config import Settings
@@ -54,13 +55,25 @@ def arxiv_id_for_pdf(path: Path, page_text: str) -> str | None:
     return None
 
 
-def ingest_pdf_file(store: Store, path: Path, report: IngestReport) -> None:
-    """One local PDF: identified by arXiv id when it has one, else by its sha256."""
+@dataclass(frozen=True)
+class LocalPdf:
+    """A local PDF read and identified, not yet parsed."""
+    path: Path
+    data: bytes
+    sha: str
+    paper_id: str
+    arxiv_id: str | None
+    title: str
+
+
+def read_pdf(store: Store, path: Path, report: IngestReport) -> LocalPdf | None:
+    """A local PDF to parse, identified by arXiv id when it has one, else by its sha256; None
+    when it cannot be read (``report`` says why) or is stored unchanged."""
     try:
         data = path.read_bytes()
     except OSError as err:
         report.failed.append(f"{path}: cannot read ({err.strerror}); check permissions")
-        return
+        return None
     sha = hashlib.sha256(data).hexdigest()
     page = first_page(data)
     arxiv_id = arxiv_id_for_pdf(path, page.text)
@@ -68,21 +81,52 @@ def ingest_pdf_file(store: Store, path: Path, report: IngestReport) -> None:
     stored = store.get_paper(paper_id)
     if stored and stored.pdf_sha256 == sha:
         report.unchanged.append(paper_id)
-        return
-    parsed = parse_pdf(data, paper_id, str(path))
+        return None
+    return LocalPdf(path, data, sha, paper_id, arxiv_id, page.title or path.stem)
+
+
+def parse_local_pdf(pdf: LocalPdf) -> ParsedText:
+    """The costly part of a PDF's ingest, and the only one that needs no library (an
+    engine may run it elsewhere)."""
+    return parse_pdf(pdf.data, pdf.paper_id, str(pdf.path))
+
+
+def store_pdf(store: Store, pdf: LocalPdf, parsed: ParsedText, report: IngestReport) -> None:
+    """Store a parsed local PDF (or record why it gave no text)."""
     if not parsed.passages:
-        _report_unreadable(store, path, parsed, report)
+        _report_unreadable(store, pdf.path, parsed, report)
         return
+    stored = store.get_paper(pdf.paper_id)
     if stored:  # e.g. metadata from arXiv: keep it, and take the text from this PDF
-        paper = stored.model_copy(update={"pdf_sha256": sha})
+        paper = stored.model_copy(update={"pdf_sha256": pdf.sha})
     else:
-        base, version = parse_arxiv_id(arxiv_id) if arxiv_id else (paper_id, None)
-        paper = Paper(id=paper_id, base_id=base, version=version, source="pdf", pdf_sha256=sha,
-                      title=page.title or path.stem, url=path.resolve().as_uri())
+        base, version = (parse_arxiv_id(pdf.arxiv_id) if pdf.arxiv_id
+                         else (pdf.paper_id, None))
+        paper = Paper(id=pdf.paper_id, base_id=base, version=version, source="pdf",
+                      pdf_sha256=pdf.sha, title=pdf.title, url=pdf.path.resolve().as_uri())
     store.save_paper(paper, parsed)
-    store.clear_path_problems(str(path))
-    report.added.append(paper_id)
+    store.clear_path_problems(str(pdf.path))
+    report.added.append(pdf.paper_id)
     report.problems += parsed.problems
+
+
+def ingest_pdf_file(store: Store, path: Path, report: IngestReport) -> None:
+    """One local PDF: read, parsed and stored in this process."""
+    pdf = read_pdf(store, path, report)
+    if pdf is not None:
+        store_pdf(store, pdf, parse_local_pdf(pdf), report)
+
+
+# How an engine ingests local PDFs: (store, paths, report, a callback per PDF done).
+PdfIngester = Callable[[Store, list[Path], IngestReport, Callable[[int], None]], None]
+
+
+def ingest_pdf_files(store: Store, paths: list[Path], report: IngestReport,
+                     done: Callable[[int], None]) -> None:
+    """The local engine: one PDF after the other, in this process."""
+    for n, path in enumerate(paths, start=1):
+        ingest_pdf_file(store, path, report)
+        done(n)
 
 
 def _report_unreadable(store: Store, path: Path, parsed: ParsedText,
@@ -176,21 +220,21 @@ def resolve_arxiv_ids(store: Store, source: ArxivSource, ids: list[str], report:
 
 
 def ingest(store: Store, settings: Settings, items: list[str], *, query: str | None = None,
-           max_results: int = 10, with_pdf: bool = True,
-           progress: Progress = no_progress) -> IngestReport:
+           max_results: int = 10, with_pdf: bool = True, progress: Progress = no_progress,
+           pdfs: PdfIngester = ingest_pdf_files) -> IngestReport:
     """Ingest every item; returns the combined report. Embedding is a separate step
-    (:func:`synth.search.embed.embed_missing`) so callers choose when to load the model."""
+    (:func:`synth.search.embed.embed_missing`) so callers choose when to load the model.
+    ``pdfs`` parses local PDFs (the Ray engine passes its own: :mod:`synth.engine.ray`)."""
     report = IngestReport()
     ids: list[str] = []
     for item in items:
         path = _local_path(item)
         if path is not None and path.is_dir():
             files = pdf_files(path)
-            for done, pdf in enumerate(files, start=1):
-                ingest_pdf_file(store, pdf, report)
-                progress(f"PDFs in {path.name}", done, len(files))
+            pdfs(store, files, report,
+                 lambda n, name=path.name, total=len(files): progress(f"PDFs in {name}", n, total))
         elif path is not None and path.suffix.lower() == ".pdf":
-            ingest_pdf_file(store, path, report)
+            pdfs(store, [path], report, lambda n: None)
         elif path is not None:
             name = path.name
             try:

@@ -98,14 +98,19 @@ def _worker_init(threads: int, embed_model: str) -> None:
 def run_item(settings: Settings, batch_id: str, item: Item, out: Path | None,
              formats: list[str]) -> tuple[int, str | None]:
     """One question of a batch, in a worker: (its line, its error or None). The report and
-    the item's done mark are in the store (:func:`summary` reads them)."""
+    the item's done mark are in the store (:func:`summary` reads them). An item already done
+    (a task retried after its first try stored the report) is not run again."""
     from synth.pipeline.publish import publish
     from synth.pipeline.run import run_ask
+    from synth.search.embed import LazyEmbedder
 
+    global _EMBEDDER
     try:
         with open_store(settings.db_path) as store:
-            if _EMBEDDER is None:
-                raise RuntimeError("the batch worker was started without its initializer")
+            if store.batch_item_done(batch_id, item.line):
+                return item.line, None
+            if _EMBEDDER is None or _EMBEDDER.name != settings.embed_model:
+                _EMBEDDER = LazyEmbedder(settings.embed_model)
             report = run_ask(store, settings, _EMBEDDER, item.question, item.options,
                              batch_item=(batch_id, item.line))
             if out is not None:
@@ -117,31 +122,49 @@ def run_item(settings: Settings, batch_id: str, item: Item, out: Path | None,
     return item.line, None
 
 
+# How an engine runs a batch's unfinished items: (settings, batch id, items, out, formats,
+# progress) -> the error of each item that failed, by line.
+ItemRunner = Callable[[Settings, str, list[Item], Path | None, list[str],
+                       Callable[[int, int], None] | None], dict[int, str]]
+
+
+def process_pool(workers: int | None = None) -> ItemRunner:
+    """The local engine: a pool of ``workers`` processes on this machine (default: one per
+    core, fewer when memory is short)."""
+    def run(settings: Settings, batch_id: str, todo: list[Item], out: Path | None,
+            formats: list[str], progress: Callable[[int, int], None] | None) -> dict[int, str]:
+        errors: dict[int, str] = {}
+        count = max(1, min(workers or default_workers(), len(todo) or 1))
+        threads = max(1, (os.cpu_count() or 1) // count)
+        with ProcessPoolExecutor(count, mp_context=get_context("spawn"),
+                                 initializer=_worker_init,
+                                 initargs=(threads, settings.embed_model)) as pool:
+            futures = [pool.submit(run_item, settings, batch_id, i, out, formats) for i in todo]
+            for n, future in enumerate(as_completed(futures), start=1):
+                line, error = future.result()
+                if error:
+                    errors[line] = error
+                if progress:
+                    progress(n, len(todo))
+        return errors
+    return run
+
+
 def batch(settings: Settings, path: Path, *, workers: int | None = None,
           out: Path | None = None, formats: tuple[str, ...] | list[str] = ("md", "html", "json"),
-          progress: Callable[[int, int], None] | None = None) -> list[dict]:
+          progress: Callable[[int, int], None] | None = None,
+          runner: ItemRunner | None = None) -> list[dict]:
     """Run every unfinished question of the batch file; returns one row per question (those
-    finished before included, without rerunning them)."""
+    finished before included, without rerunning them). ``runner`` is the engine (default:
+    the local process pool; :func:`synth.engine.ray_engine.ray_runner` for a Ray cluster)."""
     batch_id, items = read_batch(path)
     with open_store(settings.db_path) as store:
         store.add_batch_items(batch_id, [(i.line, i.question, json.dumps(i.options.recorded()))
                                          for i in items])
         done = {r["line"] for r in store.batch_items(batch_id) if r["report_id"]}
     todo = [i for i in items if i.line not in done]
-    errors: dict[int, str] = {}
-    workers = max(1, min(workers or default_workers(), len(todo) or 1))
-    threads = max(1, (os.cpu_count() or 1) // workers)
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn"),
-                             initializer=_worker_init,
-                             initargs=(threads, settings.embed_model)) as pool:
-        futures = [pool.submit(run_item, settings, batch_id, i, out, list(formats))
-                   for i in todo]
-        for n, future in enumerate(as_completed(futures), start=1):
-            line, error = future.result()
-            if error:
-                errors[line] = error
-            if progress:
-                progress(n, len(todo))
+    run = runner or process_pool(workers)
+    errors = run(settings, batch_id, todo, out, list(formats), progress) if todo else {}
     return summary(settings, batch_id, errors)
 
 

@@ -111,13 +111,18 @@ class CachedEmbedder:
         return np.stack([known[sha] for sha in shas]).astype(np.float32)
 
 
+def embedding_todo(store: Store, model: str) -> list[tuple[str, str]]:
+    """(sha, text) of every passage text without a vector of ``model``, shortest first."""
+    # Similar lengths batch together, so less padding: 1.18x faster (bench/embed_batching.py).
+    return sorted(store.passages_without_embedding(model), key=lambda row: len(row[1]))
+
+
 def embed_missing(store: Store, embedder: Embedder,
                   progress: Callable[[int, int], None] | None = None) -> int:
     """Embed every passage text that has no vector for this model yet; returns how many.
 
     Work is saved batch by batch, so a killed run keeps what it finished."""
-    # Similar lengths batch together, so less padding: 1.18x faster (bench/embed_batching.py).
-    todo = sorted(store.passages_without_embedding(embedder.name), key=lambda row: len(row[1]))
+    todo = embedding_todo(store, embedder.name)
     for i in range(0, len(todo), BATCH):
         batch = todo[i:i + BATCH]
         vectors = embedder.encode([text for _, text in batch])

@@ -16,8 +16,14 @@ class ReportRows(StoreBase):
         """Append a report as the next version of ``report_id`` (never overwriting one);
         ``dump(version)`` gives its JSON. Returns the version. With ``batch_item`` (batch id,
         line) that item is marked done in the same transaction, so a killed batch never
-        finishes a question twice."""
+        finishes a question twice; when that item is done already (a retried task), nothing
+        is stored and the version it holds is returned."""
         with self.write() as db:
+            if batch_item is not None:
+                held = db.execute("SELECT version FROM batch_items WHERE batch_id = ? AND "
+                                  "line = ? AND report_id IS NOT NULL", list(batch_item)).fetchone()
+                if held:
+                    return held[0]
             row = db.execute("SELECT MAX(version) FROM reports WHERE id = ?",
                              [report_id]).fetchone()
             version = (row[0] or 0) + 1
@@ -61,6 +67,10 @@ class ReportRows(StoreBase):
             for line, question, options in items:
                 db.execute("INSERT OR IGNORE INTO batch_items (batch_id, line, question, "
                            "options) VALUES (?, ?, ?, ?)", [batch_id, line, question, options])
+
+    def batch_item_done(self, batch_id: str, line: int) -> bool:
+        return self.db.execute("SELECT 1 FROM batch_items WHERE batch_id = ? AND line = ? AND "
+                               "report_id IS NOT NULL", [batch_id, line]).fetchone() is not None
 
     def batch_items(self, batch_id: str) -> list[dict]:
         return self._dicts("SELECT line, question, options, report_id, version, at FROM "
