@@ -127,3 +127,5 @@ class BudgetExceeded(LLMError):
 
 class EngineError(SynthError):
     """The compute engine cannot run: Ray is not installed, or its cluster cannot be reached."""
+
+    exit_code = 2

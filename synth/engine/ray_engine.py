@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from synth.config import Settings
-from synth.errors import EngineError
+from synth.errors import EngineError, SynthError
 from synth.library.ingest import LocalPdf, PdfIngester, parse_local_pdf, read_pdf, store_pdf
 from synth.pipeline.batch import Item, ItemRunner, run_item
 from synth.records.papers import IngestReport, ParsedText
@@ -58,6 +59,11 @@ def connect(address: str | None = None) -> Any:
     if ray.is_initialized():
         return ray
     address = address or os.environ.get("RAY_ADDRESS") or None
+    if address and not reachable(address):  # ray.init would retry for minutes
+        raise EngineError(f"no Ray cluster answers at {address}",
+                          "start one with `ray start --head`, check --ray-address / "
+                          "RAY_ADDRESS, or use --engine local")
+    errors_to_stderr(ray)
     try:
         ray.init(address=address, include_dashboard=False, log_to_driver=False,
                  logging_level=logging.ERROR, configure_logging=True)
@@ -68,6 +74,34 @@ def connect(address: str | None = None) -> Any:
                           "start one with `ray start --head`, check --ray-address / "
                           "RAY_ADDRESS, or use --engine local") from err
     return ray
+
+
+def errors_to_stderr(ray: Any) -> None:
+    """Ray prints the cluster's error messages (a worker that died, a task retried) on the
+    driver's stdout, where synth writes its results (``--json``): send them to stderr."""
+    worker = getattr(getattr(ray, "_private", None), "worker", None)
+    show = getattr(worker, "print_to_stdstream", None)
+    if show is None or getattr(show, "to_stderr", False):
+        return
+
+    def to_stderr(data: dict, ignore_prefix: bool) -> None:
+        show({**data, "is_err": True}, ignore_prefix)
+
+    to_stderr.to_stderr = True  # type: ignore[attr-defined]
+    worker.print_to_stdstream = to_stderr  # type: ignore[union-attr]
+
+
+def reachable(address: str, timeout: float = 5.0) -> bool:
+    """Whether something listens at a ``host:port`` address (other forms, such as ``auto``
+    or ``ray://``, are left to Ray)."""
+    host, _, port = address.rpartition(":")
+    if "://" in address or not host or not port.isdigit():
+        return True
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout):
+            return True
+    except OSError:
+        return False
 
 
 def window(ray: Any) -> int:
@@ -176,7 +210,7 @@ def ray_embed_missing(store: Store, model: str, address: str | None = None,
         if progress:
             progress(stored, len(todo))
     if failed is not None:
-        raise EngineError(f"{len(todo) - stored} of {len(todo)} passage texts were not embedded "
+        raise SynthError(f"{len(todo) - stored} of {len(todo)} passage texts were not embedded "
                           f"({why(failed)}); the rest are stored",
                           "run the same ingest again to embed what is left")
     return stored

@@ -6,8 +6,9 @@
   ``SYNTH_ANN_MIN``, default 100,000): one float32 matrix in memory, one product per query.
   At 100k passages that is 150 MB and a few milliseconds.
 * **ANN** (:class:`AnnIndex`), from ``ann_min`` passages on: usearch's HNSW graph, cosine,
-  vectors kept as float16, connectivity 16, expansion 128 when adding and 64 when searching
-  (``bench/ann.py`` measures it against faiss and exact search). The file,
+  vectors kept as float16, connectivity 16, expansion 128 when adding and 256 when searching
+  (``bench/ann.py`` measures it against faiss and exact search: at 1M vectors, search
+  expansion 128 gave recall@10 0.954 and 256 gave 0.982, both under 4 ms at p95). The file,
   ``<home>/index/<model>.usearch``, is opened as a memory-mapped view, so a query process
   holds no copy of it: the operating system's page cache is shared by every process.
 
@@ -44,7 +45,7 @@ log = logging.getLogger(__name__)
 ANN_MIN = 100_000
 CONNECTIVITY = 16
 EXPANSION_ADD = 128
-EXPANSION_SEARCH = 64
+EXPANSION_SEARCH = 256
 
 
 class DenseIndex(Protocol):
