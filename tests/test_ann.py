@@ -169,3 +169,22 @@ def test_ann_min_is_a_setting() -> None:
     assert load_settings(env={}).ann_min == 100_000
     with pytest.raises(ConfigError, match="SYNTH_ANN_MIN"):
         load_settings(env={"SYNTH_ANN_MIN": "-1"})
+
+
+def test_ingest_builds_the_index_once_the_library_is_large_enough(tmp_path: Path,
+                                                                  embedder) -> None:
+    from synth.engine.run import ingest_and_embed
+
+    snapshot = tmp_path / "cscl.json"
+    snapshot.write_text(json.dumps(papers(20)))
+    small = load_settings(env={}, home=tmp_path / "small")
+    large = load_settings(env={"SYNTH_ANN_MIN": "10"}, home=tmp_path / "large")
+    for settings in (small, large):
+        settings.home.mkdir()
+        with open_store(settings.db_path) as store:
+            report = ingest_and_embed(store, settings, [str(snapshot)])
+            assert len(report.added) == 20 and report.embedded > 10
+    with open_store(small.db_path) as store:
+        assert not index_path(store, small.embed_model).exists()
+    with open_store(large.db_path) as store:
+        members_agree(store, large.embed_model)
