@@ -4,7 +4,9 @@ sampled as the import goes.
     python bench/snapshot_memory.py [--lines 2000000] [--every 100000]
 
 The file is made from the 19,124 LLM-Bible records (``../shared/data/arxiv-abstracts``),
-repeated with ids made unique (``<id>-r<k>``, so every line is a new paper with a new text),
+repeated with ids made unique (``<id>-r<k>``) and "(copy k)" after the title and around the
+abstract, so every line is a new paper with new passage texts (but the middle passage of an
+abstract long enough for three),
 written gzip-compressed to a temp folder and imported with ``synth``'s own
 ``import_snapshot`` into a fresh temp library (no embedding: that is ``bench/ray_engine.py``).
 The resident set (VmRSS) is read every ``--every`` records; constant memory means it stays
@@ -41,9 +43,11 @@ def write_snapshot(path: Path, lines: int) -> None:
         for n in range(lines):
             record = records[n % len(records)]
             k = n // len(records)
+            copy = f" (copy {k})" if k else ""  # a new text too, so a new passage sha
             out.write(json.dumps({"id": f"{record.get('arxiv_id') or record['bibkey']}-r{k}",
-                                  "title": record["title"],
-                                  "abstract": record["abstract"]}) + "\n")
+                                  "title": record["title"] + copy,
+                                  "abstract": copy.strip() + " " + record["abstract"] + copy
+                                  if k else record["abstract"]}) + "\n")
 
 
 def main() -> None:

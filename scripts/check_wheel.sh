@@ -29,6 +29,9 @@ export SYNTH_HOME="$WORK/home"
 head -n 40 "$DATA/arxiv-abstracts/llm-bible/llm_bible_efficiency_subset.jsonl" > slice.jsonl
 SYNTH="$WORK/venv/bin/synth"
 "$SYNTH" ingest -q slice.jsonl "$DATA/arxiv-pdfs/2501.10120v1.pdf"
+# dense search through the ANN index file, as a large library has it (usearch from the wheel's deps)
+SYNTH_ANN_MIN=10 "$SYNTH" search "weight quantization memory" --top 3 >/dev/null
+ls "$SYNTH_HOME"/index/*.usearch >/dev/null
 "$SYNTH" ask "Does quantization reduce the memory use of large language models?" \
   --source library --out "$WORK/out" -q
 ls "$WORK"/out/*.md "$WORK"/out/*.html "$WORK"/out/cards/*.md >/dev/null

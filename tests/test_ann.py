@@ -5,6 +5,7 @@ papers are added and changed, and rebuilt when its file is lost or broken."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -188,3 +189,24 @@ def test_ingest_builds_the_index_once_the_library_is_large_enough(tmp_path: Path
         assert not index_path(store, small.embed_model).exists()
     with open_store(large.db_path) as store:
         members_agree(store, large.embed_model)
+
+
+def test_an_index_that_cannot_be_written_is_one_line_and_loses_nothing(library: Store, embedder) -> None:
+    from synth.errors import StoreError
+
+    model = embedder.name
+    folder = index_path(library, model).parent
+    folder.mkdir(parents=True)
+    folder.chmod(0o500)  # the lock file can be made by root, but not the new index
+    try:
+        if os.access(folder, os.W_OK):  # root ignores the mode: fill the name with a folder
+            folder.chmod(0o700)
+            index_path(library, model).with_suffix(".partial").mkdir()
+        with pytest.raises(StoreError, match="cannot write the dense index"):
+            sync_index(library, model)
+    finally:
+        folder.chmod(0o700)
+    assert library.index_members(model) == 0  # nothing recorded for a file never written
+    shutil.rmtree(index_path(library, model).with_suffix(".partial"), ignore_errors=True)
+    assert sync_index(library, model).rebuilt
+    members_agree(library, model)

@@ -259,3 +259,19 @@ def test_disk_full_mid_write_loses_nothing_already_stored(library, embedder, tmp
         assert store.counts()["papers"] >= papers
         assert load_report(store, report.id).claims == report.claims
         assert not audit(store, settings.pdf_dir, report.id).breaks
+
+
+def test_a_done_batch_item_is_never_stored_twice(tmp_path):
+    """A task retried after its first try stored the report (the worker died before it could
+    say so) stores nothing: the item keeps its one report and version."""
+    with open_store(tmp_path / "library.db") as store:
+        store.add_batch_items("b1", [(1, "Does X help?", "{}")])
+        assert not store.batch_item_done("b1", 1)
+        first = store.save_report("r1", "Does X help?", "t", 5.0, True, 0, lambda v: "{}",
+                                  batch_item=("b1", 1))
+        assert store.batch_item_done("b1", 1)
+        again = store.save_report("r1", "Does X help?", "t", 5.0, True, 0, lambda v: "{}",
+                                  batch_item=("b1", 1))
+        assert again == first == 1
+        assert store.db.execute("SELECT COUNT(*) FROM reports").fetchone()[0] == 1
+        assert store.save_report("r1", "Does X help?", "t", 5.0, True, 0, lambda v: "{}") == 2

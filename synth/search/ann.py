@@ -39,6 +39,7 @@ from typing import Protocol
 
 import numpy as np
 
+from synth.errors import StoreError
 from synth.store.db import Store
 
 log = logging.getLogger(__name__)
@@ -177,8 +178,15 @@ def sync_index(store: Store, model: str) -> IndexSync:
                 index.remove(present)
             index.add(keys, vectors)
         partial = path.with_suffix(".partial")
-        index.save(str(partial))
-        os.replace(partial, path)
+        try:
+            index.save(str(partial))
+            os.replace(partial, path)
+        except (OSError, RuntimeError) as err:  # usearch raises RuntimeError on a failed write
+            if partial.is_file():
+                partial.unlink()
+            raise StoreError(f"cannot write the dense index {path} ({err})",
+                             "free disk space or check the folder's permissions, then run "
+                             "again: the library and the previous index are intact") from err
         store.record_index(model, stale, fresh, rebuilt=rebuilt)
         log.info("dense index %s: %d added, %d removed%s", path.name, len(fresh), len(stale),
                  " (rebuilt)" if rebuilt else "")
