@@ -147,9 +147,13 @@ def test_a_lost_or_broken_index_file_is_rebuilt(library: Store, embedder) -> Non
     path.unlink()
     assert sync_index(library, model).rebuilt
     members_agree(library, model)
-    path.write_bytes(b"not an index")
-    assert sync_index(library, model).rebuilt
+    path.write_bytes(b"not an index")  # nothing changed in the library: found on opening it
+    assert not sync_index(library, model).rebuilt
+    dense = open_dense(library, model, ann_min=0)
+    assert isinstance(dense, AnnIndex)
     members_agree(library, model)
+    vector = embedder.encode(["agentic sketch comedy generation"])[0]
+    assert dense.top(vector, 3)
 
 
 def test_a_sync_killed_before_it_recorded_its_work_is_mended(library: Store, embedder) -> None:

@@ -224,7 +224,7 @@ def ingest(store: Store, settings: Settings, items: list[str], *, query: str | N
            pdfs: PdfIngester = ingest_pdf_files) -> IngestReport:
     """Ingest every item; returns the combined report. Embedding is a separate step
     (:func:`synth.search.embed.embed_missing`) so callers choose when to load the model.
-    ``pdfs`` parses local PDFs (the Ray engine passes its own: :mod:`synth.engine.ray`)."""
+    ``pdfs`` parses local PDFs (the Ray engine passes its own: :mod:`synth.engine.ray_engine`)."""
     report = IngestReport()
     ids: list[str] = []
     for item in items:

@@ -18,7 +18,9 @@ passage is gone or holds another text, adds embedded passages that are not membe
 the new file beside the old one and renames it into place (a reader's open view stays valid),
 then records the change. A run killed between the rename and the record leaves members the
 table does not list; the next sync replaces them, so file and table agree again. A missing or
-unreadable file is rebuilt from the stored vectors.
+unreadable file is rebuilt from the stored vectors. When nothing changed, a sync only reads
+the library (the file is loaded whole, to be written, only when there is work), so a query
+process never holds its own copy.
 
 **Filtered search** (only some papers' passages, as the pipeline's screen asks) ranks the
 allowed passages exactly, from their stored vectors. The similarity a hit shows is always the
@@ -148,26 +150,39 @@ def _new_index(ndim: int):  # type: ignore[no-untyped-def]
                  expansion_add=EXPANSION_ADD, expansion_search=EXPANSION_SEARCH)
 
 
-def sync_index(store: Store, model: str) -> IndexSync:
-    """Bring the index file of ``model`` in step with the library's embedded passages."""
+def _readable(path: Path, members: int):  # type: ignore[no-untyped-def]
+    """The index file loaded for writing, or None when it is missing, unreadable or holds
+    fewer members than the table lists (then it is rebuilt)."""
     from usearch.index import Index
 
+    if not path.exists() or not members:
+        return None
+    try:
+        index = Index.restore(str(path))
+    except Exception as err:  # noqa: BLE001 - an unreadable file is rebuilt
+        log.warning("rebuilding the dense index %s: cannot read it (%s)", path, err)
+        return None
+    return index if index is not None and len(index) >= members else None
+
+
+def sync_index(store: Store, model: str, rebuild: bool = False) -> IndexSync:
+    """Bring the index file of ``model`` in step with the library's embedded passages (or,
+    with ``rebuild``, make it again from the stored vectors). When nothing changed, only the
+    library is read: the file is loaded (whole, to be written) only when there is work."""
     path = index_path(store, model)
     with _locked(path):
-        index = None
-        if path.exists() and store.index_members(model):
-            try:
-                index = Index.restore(str(path))
-            except Exception as err:  # noqa: BLE001 - an unreadable file is rebuilt
-                log.warning("rebuilding the dense index %s: cannot read it (%s)", path, err)
-        rebuilt = index is None or len(index) < store.index_members(model)
-        stale = [] if rebuilt else store.index_stale(model)
+        members = store.index_members(model)
+        rebuild = rebuild or not path.exists() or not members
+        stale = [] if rebuild else store.index_stale(model)
+        if not rebuild and not stale and not store.index_has_fresh(model):
+            return IndexSync(0, 0, False, members)
+        index = None if rebuild else _readable(path, members)
+        rebuilt = index is None
         if rebuilt:
+            stale = []
             store.record_index(model, [], [], rebuilt=True)
         fresh, vectors = store.index_fresh(model)
-        if not rebuilt and not stale and not fresh:
-            return IndexSync(0, 0, False, len(index))
-        if rebuilt or index is None:
+        if index is None:
             index = _new_index(vectors.shape[1] if len(fresh) else 384)
         keys = np.array([pk for pk, _ in fresh], dtype=np.uint64)
         if stale:
@@ -203,4 +218,12 @@ def open_dense(store: Store, model: str, ann_min: int = ANN_MIN) -> DenseIndex:
     path = index_path(store, model)
     if not path.exists():  # a read-only library that was never indexed
         return ExactIndex(*store.embedding_matrix(model))
-    return AnnIndex(store, model, path)
+    try:
+        return AnnIndex(store, model, path)
+    except Exception as err:  # noqa: BLE001 - a file broken since it was last written
+        if store.readonly:
+            raise StoreError(f"the dense index {path} cannot be read ({err})",
+                             "open the library writable once, so synth rebuilds it") from err
+        log.warning("rebuilding the dense index %s: cannot read it (%s)", path, err)
+        sync_index(store, model, rebuild=True)
+        return AnnIndex(store, model, path)

@@ -27,6 +27,13 @@ class IndexRows(StoreBase):
             "SELECT d.pk FROM dense_index d LEFT JOIN passages p ON p.pk = d.pk AND p.sha = d.sha "
             "WHERE d.model = ? AND p.pk IS NULL", [model])]
 
+    def index_has_fresh(self, model: str) -> bool:
+        """Whether some embedded passage is not yet a member."""
+        return self.db.execute(
+            "SELECT 1 FROM passages p JOIN embeddings e ON e.sha = p.sha AND e.model = ? "
+            "WHERE NOT EXISTS (SELECT 1 FROM dense_index d WHERE d.model = ? AND d.pk = p.pk "
+            "AND d.sha = p.sha) LIMIT 1", [model, model]).fetchone() is not None
+
     def index_fresh(self, model: str) -> tuple[list[tuple[int, str]], np.ndarray]:
         """((pk, sha) per passage, float32 matrix) of the embedded passages not yet members."""
         rows = self.db.execute(
