@@ -7,8 +7,9 @@
   At 100k passages that is 150 MB and a few milliseconds.
 * **ANN** (:class:`AnnIndex`), from ``ann_min`` passages on: usearch's HNSW graph, cosine,
   vectors kept as float16, connectivity 16, expansion 128 when adding and 256 when searching
-  (``bench/ann.py`` measures it against faiss and exact search: at 1M vectors, search
-  expansion 128 gave recall@10 0.954 and 256 gave 0.982, both under 4 ms at p95). The file,
+  (512 from 2M vectors on; ``bench/ann.py`` measures it against faiss and exact search: at
+  1M vectors, expansion 128 gave recall@10 0.954 and 256 gave 0.982, both under 4 ms at p95;
+  at 5M, 256 gave 0.913 and 512 gave 0.951 at p95 14 ms). The file,
   ``<home>/index/<model>.usearch``, is opened as a memory-mapped view, so a query process
   holds no copy of it: the operating system's page cache is shared by every process.
 
@@ -49,6 +50,8 @@ ANN_MIN = 100_000
 CONNECTIVITY = 16
 EXPANSION_ADD = 128
 EXPANSION_SEARCH = 256
+EXPANSION_SEARCH_LARGE = 512  # from LARGE vectors on: at 5M, 256 gave recall@10 0.91, 512 0.95
+LARGE = 2_000_000
 
 
 class DenseIndex(Protocol):
@@ -104,7 +107,8 @@ class AnnIndex:
 
         self.store, self.model = store, model
         self.index = Index.restore(str(path), view=True)
-        self.index.expansion_search = EXPANSION_SEARCH
+        self.index.expansion_search = (EXPANSION_SEARCH if len(self.index) < LARGE
+                                       else EXPANSION_SEARCH_LARGE)
 
     def top(self, query: np.ndarray, limit: int,
             allowed: set[int] | None = None) -> list[tuple[int, float]]:
