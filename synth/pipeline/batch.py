@@ -84,15 +84,11 @@ def default_workers() -> int:
 _EMBEDDER: Embedder | None = None
 
 
-def _worker_init(threads: int, embed_model: str) -> None:
-    """Share the cores among the workers (torch, imported later, reads these at import) and
-    make the worker's one embedder, loaded on its first use."""
-    global _EMBEDDER
-    from synth.search.embed import LazyEmbedder
-
+def _worker_init(threads: int) -> None:
+    """Share the cores among the workers (torch, imported later, reads these at import); the
+    worker's one embedder is made by :func:`run_item` on its first question."""
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[name] = str(threads)
-    _EMBEDDER = LazyEmbedder(embed_model)
 
 
 def run_item(settings: Settings, batch_id: str, item: Item, out: Path | None,
@@ -138,7 +134,7 @@ def process_pool(workers: int | None = None) -> ItemRunner:
         threads = max(1, (os.cpu_count() or 1) // count)
         with ProcessPoolExecutor(count, mp_context=get_context("spawn"),
                                  initializer=_worker_init,
-                                 initargs=(threads, settings.embed_model)) as pool:
+                                 initargs=(threads,)) as pool:
             futures = [pool.submit(run_item, settings, batch_id, i, out, formats) for i in todo]
             for n, future in enumerate(as_completed(futures), start=1):
                 line, error = future.result()

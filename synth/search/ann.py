@@ -73,6 +73,14 @@ def top_indices(scores: np.ndarray, limit: int) -> np.ndarray:
     return part[np.argsort(-scores[part], kind="stable")]
 
 
+def only_allowed(allowed: set[int] | None, pks: np.ndarray, scores: np.ndarray,
+                 floor: float) -> np.ndarray:
+    """``scores`` with every passage outside ``allowed`` (when given) set to ``floor``."""
+    if allowed is None:
+        return scores
+    return np.where(np.isin(pks, list(allowed)), scores, floor)
+
+
 def ranked(pks: np.ndarray, scores: np.ndarray, limit: int) -> list[tuple[int, float]]:
     return [(int(pks[i]), float(scores[i])) for i in top_indices(scores, limit)
             if np.isfinite(scores[i])]
@@ -89,9 +97,7 @@ class ExactIndex:
             allowed: set[int] | None = None) -> list[tuple[int, float]]:
         if len(self.pks) == 0:
             return []
-        scores = self.matrix @ query
-        if allowed is not None:
-            scores = np.where(np.isin(self.pks, list(allowed)), scores, -np.inf)
+        scores = only_allowed(allowed, self.pks, self.matrix @ query, -np.inf)
         return ranked(self.pks, scores, limit)
 
     def similarities(self, query: np.ndarray, pks: list[int]) -> dict[int, float]:
@@ -195,7 +201,9 @@ def sync_index(store: Store, model: str, rebuild: bool = False) -> IndexSync:
             present = keys[np.asarray(index.contains(keys), dtype=bool)]
             if len(present):  # written by a run killed before it recorded them
                 index.remove(present)
-            index.add(keys, vectors)
+            # one thread below ANN_MIN vectors: the same passages give the same graph, so
+            # the same ranking (threads race for neighbours); a large first build uses all cores
+            index.add(keys, vectors, threads=1 if len(keys) < ANN_MIN else 0)
         partial = path.with_suffix(".partial")
         try:
             index.save(str(partial))

@@ -28,7 +28,7 @@ import numpy as np
 
 from synth.errors import EmptyLibrary
 from synth.records.papers import Hit
-from synth.search.ann import ANN_MIN, DenseIndex, open_dense, top_indices
+from synth.search.ann import ANN_MIN, DenseIndex, only_allowed, open_dense, top_indices
 from synth.search.embed import Embedder, embed_missing
 from synth.store.db import Store
 
@@ -95,17 +95,9 @@ class RankBM25Index:
     def top(self, query: str, limit: int, allowed: set[int] | None = None) -> list[tuple[int, float]]:
         if self.bm25 is None:
             return []
-        scores = _only(allowed, self.pks, self.scores(tokens(query)), 0.0)
+        scores = only_allowed(allowed, self.pks, self.scores(tokens(query)), 0.0)
         best = top_indices(scores, limit)
         return [(int(self.pks[i]), float(scores[i])) for i in best if scores[i] > 0]
-
-
-def _only(allowed: set[int] | None, pks: np.ndarray, scores: np.ndarray,
-          floor: float) -> np.ndarray:
-    """``scores`` with every passage outside ``allowed`` (when given) set to ``floor``."""
-    if allowed is None:
-        return scores
-    return np.where(np.isin(pks, list(allowed)), scores, floor)
 
 
 def rrf(rankings: list[list[int]], k: int = RRF_K) -> dict[int, float]:
