@@ -52,8 +52,8 @@ def stage_import(home: Path, source: Path) -> dict[str, float]:
 
     with open_store(home / "library.db") as store, Timer() as t:
         report = import_snapshot(store, source)
-    records = len(report.added) + len(report.unchanged)
-    return {"seconds": t.seconds, "records": records, "added": len(report.added),
+    records = report.added_count + report.unchanged_count
+    return {"seconds": t.seconds, "records": records, "added": report.added_count,
             "failed": len(report.failed), "records_per_s": records / t.seconds,
             "peak_rss_mib": peak_rss_mib()}
 

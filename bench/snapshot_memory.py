@@ -90,7 +90,7 @@ def main() -> None:
         print("| records | seconds | records/s | RSS MB at start | RSS MB samples | "
               "peak sampled | library MB |")
         print("|---|---|---|---|---|---|---|")
-        print(f"| {len(report.added):,} | {seconds:.0f} | {len(report.added) / seconds:,.0f} | "
+        print(f"| {report.added_count:,} | {seconds:.0f} | {report.added_count / seconds:,.0f} | "
               f"{before:.0f} | {', '.join(f'{r:.0f}' for _, _, r in samples)} | "
               f"{max(r for _, _, r in samples):.0f} | {size / 1e6:,.0f} |")
 

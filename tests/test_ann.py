@@ -214,3 +214,38 @@ def test_an_index_that_cannot_be_written_is_one_line_and_loses_nothing(library: 
     shutil.rmtree(index_path(library, model).with_suffix(".partial"), ignore_errors=True)
     assert sync_index(library, model).rebuilt
     members_agree(library, model)
+
+
+def test_a_new_searcher_skips_the_in_step_checks_until_the_library_changes(
+        library: Store, embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import synth.search.hybrid as hybrid
+
+    model = embedder.name
+    first = Searcher(library, embedder, ann_min=0)
+    assert library.in_step_at(model) == (library.generation(), "ann", 0)
+    checks: list[int] = []
+    real = hybrid.embed_missing  # the first of the checks: counted, still run
+    monkeypatch.setattr(hybrid, "embed_missing",
+                        lambda *args, **kw: checks.append(1) or real(*args, **kw))
+    again = Searcher(library, embedder, ann_min=0)
+    assert not checks and isinstance(again.dense, AnnIndex)
+    assert ([h.passage_id for h in again.search(QUERIES[0], 5)]
+            == [h.passage_id for h in first.search(QUERIES[0], 5)])
+    assert isinstance(Searcher(library, embedder, ann_min=10**9).dense, ExactIndex)
+    assert len(checks) == 1  # another ann_min is checked
+    grown = tmp_path / "grown.json"
+    grown.write_text(json.dumps(papers(95)))
+    before = library.generation()
+    import_snapshot(library, grown)  # new passages, not embedded: the generation moves
+    assert library.generation() > before
+    newest = papers(95)[-1]
+    found = Searcher(library, embedder, ann_min=0).search(newest["title"], 3, "dense")
+    assert len(checks) == 2 and newest["id"] in found[0].paper_id
+    Searcher(library, embedder, ann_min=0)  # the last one embedded: checked once more
+    Searcher(library, embedder, ann_min=0)
+    assert len(checks) == 3
+    members_agree(library, model)
+    index_path(library, model).write_bytes(b"broken since it was found in step")
+    assert Searcher(library, embedder, ann_min=0).search(QUERIES[0], 3)
+    assert len(checks) == 4
+    members_agree(library, model)

@@ -11,7 +11,7 @@ import pytest
 from synth.errors import EmptyLibrary
 from synth.library.snapshot import import_snapshot
 from synth.search.embed import embed_missing
-from synth.search.hybrid import Searcher, fts_query, rrf, tokens
+from synth.search.hybrid import Searcher, budgeted_terms, fts_query, rrf, tokens
 from synth.store.db import Store, open_store
 
 from .test_snapshot import CSCL_2026
@@ -109,3 +109,28 @@ def test_a_long_allowed_list_ranks_as_a_short_one(library: Store,
     assert library.fts_search(query, 20, allowed) == filtered
     assert filtered and all(pk in allowed for pk, _ in filtered)
     assert library.fts_search(query, 20, set()) == []
+
+
+def test_a_query_over_budget_keeps_its_rarest_words() -> None:
+    counts = {"models": 900, "language": 700, "lora": 30, "rank": 80, "qlora": 0}.__getitem__
+    terms = ["models", "language", "lora", "rank", "qlora"]
+    assert budgeted_terms(terms, counts, budget=5000) == ["models", "language", "lora", "rank"]
+    assert budgeted_terms(terms, counts, budget=200) == ["lora", "rank"]
+    assert budgeted_terms(terms, counts, budget=10) == ["lora"]  # at least the rarest
+    assert budgeted_terms(["qlora"], counts, budget=10) == []
+
+
+def test_the_lexical_budget_ranks_a_real_library_by_its_rarest_words(library: Store,
+                                                                      embedder) -> None:
+    query = "language models for sketch comedy generation"
+    exact = library.fts_search(fts_query(query), 20)
+    assert Searcher(library, embedder).lexical_top(query, 20) == exact  # within the budget
+    everywhere = library.fts_count('"language"', 10**6)
+    assert library.fts_count('"language"', 5) == 5 < everywhere
+    comedy = library.fts_count('"comedy"', 10**6)
+    assert 0 < comedy < everywhere
+    tight = Searcher(library, embedder, lexical_budget=comedy)
+    ranked = tight.lexical_top(query, 20)
+    assert ranked and ranked != exact
+    texts = library.hits_rows([pk for pk, _ in ranked])
+    assert all("comed" in texts[pk]["text"].lower() for pk, _ in ranked)

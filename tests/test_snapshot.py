@@ -130,3 +130,25 @@ def test_repeated_id_in_one_file_is_stable_on_reimport(tmp_path: Path) -> None:
         again = import_snapshot(store, f)
         assert not again.added and again.unchanged == ["doc-1", "doc-1"]
         assert "Second text." in store.fulltext("doc-1")
+
+
+def test_a_large_import_counts_everything_lists_a_few_and_stores_every_problem(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from synth.records import papers
+
+    monkeypatch.setattr(papers, "LISTED", 40)  # what a multi-million-line file meets at 1,000
+    lines = llm_bible_lines(1200)
+    bad = {7, 300, 777, 1100}  # in three of the import's batches
+    for n in bad:
+        lines[n] = "{not json\n"
+    f = tmp_path / "big.jsonl"
+    f.write_text("".join(lines))
+    with open_store(tmp_path / "lib.db") as store:
+        report = import_snapshot(store, f)
+        assert report.added_count == store.counts()["papers"] == 1200 - len(bad)
+        assert len(report.added) == 40 and all(store.get_paper(pid) for pid in report.added)
+        assert report.failed_count == report.problem_count == len(bad)
+        assert len(store.problems()) == len(bad)  # one batch's problems never replace another's
+        again = import_snapshot(store, f)
+        assert again.unchanged_count == 1200 - len(bad) and len(again.unchanged) == 40
+        assert not again.added_count and len(store.problems()) == len(bad)

@@ -41,7 +41,8 @@ def test_store_uses_wal_busy_timeout_and_migrates_once(tmp_path: Path) -> None:
     with open_store(tmp_path / "lib.db") as store:  # reopening applies nothing twice
         names = [r[0] for r in store.db.execute("SELECT name FROM _sqlite_migrations")]
         assert names == ["m001_library", "m002_imported_records", "m003_llm_calls", "m004_claims",
-                         "m005_reports", "m006_records", "m007_dense_index"]
+                         "m005_reports", "m006_records", "m007_dense_index",
+                         "m008_library_generation"]
 
 
 def test_library_made_by_an_older_synth_is_migrated_with_its_data(tmp_path: Path) -> None:

@@ -52,11 +52,14 @@ def ingest(settings: Settings, sources: tuple[str, ...], query: str | None, max_
                                   max_results=max_results, with_pdf=not no_pdf,
                                   embed=not no_embed, engine=engine, address=ray_address,
                                   progress=bars)
-    click.echo(f"added {len(report.added)}, unchanged {len(report.unchanged)}, "
-               f"failed {len(report.failed)}, parse problems {len(report.problems)}, "
+    click.echo(f"added {report.added_count}, unchanged {report.unchanged_count}, "
+               f"failed {report.failed_count}, parse problems {report.problem_count}, "
                f"embedded {report.embedded}")
     for line in report.failed:
         click.echo(f"  failed: {line}", err=True)
+    if report.failed_count > len(report.failed):
+        click.echo(f"  ... and {report.failed_count - len(report.failed)} more failed: "
+                   "synth library lists every parse problem", err=True)
     for p in report.problems:
         if p.paper_id:  # problems of failed items were already listed with them
             click.echo(f"  problem: {p.paper_id} page {p.page or '-'}: {p.kind}: {p.detail}",

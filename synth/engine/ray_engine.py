@@ -181,7 +181,7 @@ def ray_pdfs(address: str | None = None) -> PdfIngester:
 
         for pdf, parsed, err in fan_out(ray, remote, jobs(), window(ray)):
             if err is not None:
-                report.failed.append(f"{pdf.path}: not parsed ({why(err)}); run again to retry")
+                report.note_failed(f"{pdf.path}: not parsed ({why(err)}); run again to retry")
             else:
                 store_pdf(store, pdf, parsed, report)
             count += 1

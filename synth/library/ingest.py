@@ -72,7 +72,7 @@ def read_pdf(store: Store, path: Path, report: IngestReport) -> LocalPdf | None:
     try:
         data = path.read_bytes()
     except OSError as err:
-        report.failed.append(f"{path}: cannot read ({err.strerror}); check permissions")
+        report.note_failed(f"{path}: cannot read ({err.strerror}); check permissions")
         return None
     sha = hashlib.sha256(data).hexdigest()
     page = first_page(data)
@@ -80,7 +80,7 @@ def read_pdf(store: Store, path: Path, report: IngestReport) -> LocalPdf | None:
     paper_id = arxiv_id or f"pdf:{sha[:16]}"
     stored = store.get_paper(paper_id)
     if stored and stored.pdf_sha256 == sha:
-        report.unchanged.append(paper_id)
+        report.note_unchanged(paper_id)
         return None
     return LocalPdf(path, data, sha, paper_id, arxiv_id, page.title or path.stem)
 
@@ -106,8 +106,8 @@ def store_pdf(store: Store, pdf: LocalPdf, parsed: ParsedText, report: IngestRep
                       pdf_sha256=pdf.sha, title=pdf.title, url=pdf.path.resolve().as_uri())
     store.save_paper(paper, parsed)
     store.clear_path_problems(str(pdf.path))
-    report.added.append(pdf.paper_id)
-    report.problems += parsed.problems
+    report.note_added(pdf.paper_id)
+    report.note_problems(parsed.problems)
 
 
 def ingest_pdf_file(store: Store, path: Path, report: IngestReport) -> None:
@@ -135,8 +135,8 @@ def _report_unreadable(store: Store, path: Path, parsed: ParsedText,
                                                 detail="no text could be read")]
     problems = [p.model_copy(update={"paper_id": None, "path": str(path)}) for p in problems]
     store.add_problems(problems)
-    report.problems += problems
-    report.failed.append(f"{path}: {problems[0].kind}: {problems[0].detail}")
+    report.note_problems(problems)
+    report.note_failed(f"{path}: {problems[0].kind}: {problems[0].detail}")
 
 
 def _local_path(item: str) -> Path | None:
@@ -165,7 +165,7 @@ def ingest_arxiv(store: Store, source: ArxivSource, papers: list[Paper], report:
     for done, paper in enumerate(papers, start=1):
         state = store.paper_state(paper.id)
         if _has_what_is_asked(state, with_pdf) and state[0] == paper.record_sha():
-            report.unchanged.append(paper.id)
+            report.note_unchanged(paper.id)
         else:
             _ingest_one_arxiv(store, source, paper, report, with_pdf)
         progress("papers", done, len(papers))
@@ -181,8 +181,8 @@ def _ingest_one_arxiv(store: Store, source: ArxivSource, paper: Paper, report: I
             raise  # the rest would fail too; what is stored stays, a rerun resumes
         except SourceError as err:
             store.save_paper(paper, parsed)
-            report.added.append(paper.id)
-            report.failed.append(f"{paper.id}: PDF not read ({err}); stored its abstract only")
+            report.note_added(paper.id)
+            report.note_failed(f"{paper.id}: PDF not read ({err}); stored its abstract only")
             return
         data = pdf.read_bytes()
         from_pdf = parse_pdf(data, paper.id, str(pdf))
@@ -192,10 +192,10 @@ def _ingest_one_arxiv(store: Store, source: ArxivSource, paper: Paper, report: I
         else:  # keep the abstract so the paper is still searchable, and say why
             parsed = parsed.model_copy(update={"problems": from_pdf.problems})
             kind = from_pdf.problems[0].kind if from_pdf.problems else "empty"
-            report.failed.append(f"{paper.id}: PDF unreadable ({kind}); stored its abstract only")
-        report.problems += from_pdf.problems
+            report.note_failed(f"{paper.id}: PDF unreadable ({kind}); stored its abstract only")
+        report.note_problems(from_pdf.problems)
     store.save_paper(paper, parsed)
-    report.added.append(paper.id)
+    report.note_added(paper.id)
 
 
 def resolve_arxiv_ids(store: Store, source: ArxivSource, ids: list[str], report: IngestReport,
@@ -209,13 +209,13 @@ def resolve_arxiv_ids(store: Store, source: ArxivSource, ids: list[str], report:
         stored = store.get_paper(versioned_id(base, version)) if version else store.latest_version(base)
         if (stored and stored.source == "arxiv"
                 and _has_what_is_asked(store.paper_state(stored.id), with_pdf)):
-            report.unchanged.append(stored.id)
+            report.note_unchanged(stored.id)
         else:
             to_fetch.append(versioned_id(base, version))
     if not to_fetch:
         return []
     found, missing = source.fetch(to_fetch)
-    report.failed += [f"{m}: arXiv has no such paper; check the id" for m in missing]
+    report.note_failed(*(f"{m}: arXiv has no such paper; check the id" for m in missing))
     return found
 
 
@@ -241,11 +241,11 @@ def ingest(store: Store, settings: Settings, items: list[str], *, query: str | N
                 report.merge(import_snapshot(store, path,
                                              lambda n, name=name: progress(name, n, None)))
             except SnapshotError as err:
-                report.failed.append(str(err))
+                report.note_failed(str(err))
         elif looks_like_arxiv_id(item):
             ids.append(item)
         else:
-            report.failed.append(f"{shown(item)}: not a file, folder or arXiv id; "
+            report.note_failed(f"{shown(item)}: not a file, folder or arXiv id; "
                                  "give e.g. 2106.09685v2, papers.jsonl or a folder of PDFs")
     if ids or query:
         with ArxivSource(settings) as source:

@@ -189,13 +189,12 @@ def import_snapshot(store: Store, path: Path,
             if len(batch) >= BATCH:
                 _import_batch(store, path, batch, report, progress)
     except SnapshotError as err:
-        _stopped(report, path, err.message, err.hint or "")
+        _stopped(store, report, path, err.message, err.hint or "")
     except (OSError, EOFError, zlib.error) as err:  # gzip.BadGzipFile is an OSError
-        _stopped(report, path, f"cannot be read past record {read} ({_reason(err)})",
+        _stopped(store, report, path, f"cannot be read past record {read} ({_reason(err)})",
                  "the records before it were imported; get a complete copy of the file and "
                  "ingest it again (records already imported are skipped)")
     _import_batch(store, path, batch, report, progress)
-    store.add_problems(report.problems)
     return report
 
 
@@ -206,10 +205,16 @@ def _reason(err: BaseException) -> str:
         else (getattr(err, "strerror", None) or str(err) or type(err).__name__)
 
 
-def _stopped(report: IngestReport, path: Path, what: str, hint: str) -> None:
+def _stopped(store: Store, report: IngestReport, path: Path, what: str, hint: str) -> None:
     detail = f"{what}; {hint}" if hint else what
-    report.problems.append(ParseProblem(path=str(path), kind="unopenable", detail=detail))
-    report.failed.append(f"{path}: {detail}")
+    _problems(store, report, [ParseProblem(path=str(path), kind="unopenable", detail=detail)])
+    report.note_failed(f"{path}: {detail}")
+
+
+def _problems(store: Store, report: IngestReport, problems: list[ParseProblem]) -> None:
+    """Stored as they are found (a report lists only the first few of a large file's)."""
+    store.add_problems(problems, replace=False)
+    report.note_problems(problems)
 
 
 def _import_batch(store: Store, path: Path, batch: list[tuple[int, str | dict]],
@@ -218,18 +223,20 @@ def _import_batch(store: Store, path: Path, batch: list[tuple[int, str | dict]],
     known = store.imported_records(shas)
     papers: dict[str, Paper] = {}
     seen: list[tuple[str, str]] = []
+    problems: list[ParseProblem] = []
     for (number, raw), sha in zip(batch, shas):
         if sha in known:
-            report.unchanged.append(known[sha])
+            report.note_unchanged(known[sha])
             continue
         item = _parse(number, raw, path)
         if isinstance(item, ParseProblem):
-            report.problems.append(item)
-            report.failed.append(f"{path}: {item.detail}")
+            problems.append(item)
+            report.note_failed(f"{path}: {item.detail}")
             continue
         papers[item.id] = item
         seen.append((sha, item.id))
     _write_papers(store, papers, seen, report)
+    _problems(store, report, problems)
     if progress:
         progress(len(batch))
     batch.clear()
@@ -242,9 +249,9 @@ def _write_papers(store: Store, papers: dict[str, Paper], seen: list[tuple[str, 
     for pid, paper in papers.items():
         state = stored.get(pid)
         if state and (state[0] == paper.record_sha() or state[1] == "pdf"):
-            report.unchanged.append(pid)  # same record, or the full text was read from a PDF
+            report.note_unchanged(pid)  # same record, or the full text was read from a PDF
         else:
             new.append((paper, metadata_text(paper)))
-            report.added.append(pid)
+            report.note_added(pid)
     if seen:
         store.save_papers(new, imported=seen)

@@ -6,6 +6,7 @@ from synth.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -100,18 +101,49 @@ class Hit(BaseModel):
                                      "(unit vectors), whatever the mode")
 
 
+LISTED = 1_000
+"""How many ids, failure lines and problems an :class:`IngestReport` lists per kind; its counts
+stay exact past that, so a multi-million-line snapshot imports in constant memory."""
+
+
 class IngestReport(BaseModel):
-    """What an ingest did: counts, and one line per item that failed (the others carried on)."""
+    """What an ingest did: exact counts; the first :data:`LISTED` ids added and unchanged,
+    lines of what failed (the others carried on) and parse problems. Every problem is also
+    stored in the library (``synth library`` lists them)."""
 
     added: list[str] = []
     unchanged: list[str] = []
     failed: list[str] = []
     problems: list[ParseProblem] = []
+    added_count: int = 0
+    unchanged_count: int = 0
+    failed_count: int = 0
+    problem_count: int = 0
     embedded: int = 0
 
+    def note_added(self, *paper_ids: str) -> None:
+        self.added_count += len(paper_ids)
+        self.added += paper_ids[:LISTED - len(self.added)]
+
+    def note_unchanged(self, *paper_ids: str) -> None:
+        self.unchanged_count += len(paper_ids)
+        self.unchanged += paper_ids[:LISTED - len(self.unchanged)]
+
+    def note_failed(self, *lines: str) -> None:
+        self.failed_count += len(lines)
+        self.failed += lines[:LISTED - len(self.failed)]
+
+    def note_problems(self, problems: Sequence[ParseProblem]) -> None:
+        self.problem_count += len(problems)
+        self.problems += problems[:LISTED - len(self.problems)]
+
     def merge(self, other: IngestReport) -> None:
-        self.added += other.added
-        self.unchanged += other.unchanged
-        self.failed += other.failed
-        self.problems += other.problems
+        self.note_added(*other.added)
+        self.note_unchanged(*other.unchanged)
+        self.note_failed(*other.failed)
+        self.note_problems(other.problems)
+        self.added_count += other.added_count - len(other.added)
+        self.unchanged_count += other.unchanged_count - len(other.unchanged)
+        self.failed_count += other.failed_count - len(other.failed)
+        self.problem_count += other.problem_count - len(other.problems)
         self.embedded += other.embedded

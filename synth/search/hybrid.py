@@ -5,6 +5,10 @@ Lexical backends, chosen by the ``lexical`` setting:
 * ``fts5`` (default): SQLite FTS5's built-in BM25 over an index kept in the library file, with
   the Porter stemmer. Nothing is rebuilt when a process starts, so a fresh ``synth search``
   on a 19k-paper library answers in milliseconds; see bench/ for the side-by-side figures.
+  BM25 over an OR of a query's words scores every passage holding any of them, so a large
+  library's common words ("models", "language": half of a million LLM abstracts) would cost
+  a second per query: a query's words are ranked by rarest first within a budget of
+  :data:`LEXICAL_BUDGET` passages (:func:`budgeted_terms`).
 * ``rank-bm25``: the design card's rank-bm25 ``BM25Okapi`` over every passage, built in memory
   when the searcher is created (seconds at library scale: every process pays it), queried
   through postings lists (see :class:`RankBM25Index`).
@@ -28,12 +32,27 @@ import numpy as np
 
 from synth.errors import EmptyLibrary
 from synth.records.papers import Hit
-from synth.search.ann import ANN_MIN, DenseIndex, only_allowed, open_dense, top_indices
+from synth.search.ann import (
+    ANN_MIN,
+    AnnIndex,
+    DenseIndex,
+    ExactIndex,
+    index_path,
+    only_allowed,
+    open_dense,
+    top_indices,
+)
 from synth.search.embed import Embedder, embed_missing
 from synth.store.db import Store
 
 RRF_K = 5
 CANDIDATES = 100
+LEXICAL_BUDGET = 50_000
+"""Most passages the FTS5 half scores per query, in a library of more passages than this:
+when a query's words together appear in more, BM25 ranks by its rarest words only, as many as
+fit (at least the rarest one). A smaller library, or a query within the budget, ranks exactly.
+Measured in bench/README.md ("Hybrid search at scale"): p95 at a million passages, and the
+nDCG cost on SciFact with the budget scaled to that library."""
 _WORD = re.compile(r"[A-Za-z0-9]+")
 STOPWORDS = frozenset("""a an and are as at be been by can could did do does for from had has have
 how i if in into is it its may might of on or our should so such than that the their them then
@@ -48,7 +67,30 @@ def tokens(text: str) -> list[str]:
 
 def fts_query(text: str) -> str:
     """An FTS5 MATCH expression: any of the query's content words (BM25 ranks the overlap)."""
-    return " OR ".join(f'"{t}"' for t in dict.fromkeys(tokens(text)))
+    return fts_or(list(dict.fromkeys(tokens(text))))
+
+
+def fts_or(terms: list[str]) -> str:
+    return " OR ".join(f'"{t}"' for t in terms)
+
+
+def budgeted_terms(terms: list[str], passages_with: Callable[[str], int],
+                   budget: int = LEXICAL_BUDGET) -> list[str]:
+    """``terms`` when the passages holding any of them number at most ``budget`` (counted
+    per term, capped just above it, by ``passages_with``); else the rarest ones that fit
+    together, at least one. Words no passage holds are dropped either way (they score 0)."""
+    counts = {t: passages_with(t) for t in terms}
+    present = [t for t in terms if counts[t]]
+    if sum(counts.values()) <= budget:
+        return present
+    kept: list[str] = []
+    total = 0
+    for term in sorted(present, key=lambda t: counts[t]):
+        if kept and total + counts[term] > budget:
+            break
+        kept.append(term)
+        total += counts[term]
+    return kept
 
 
 class RankBM25Index:
@@ -109,26 +151,65 @@ def rrf(rankings: list[list[int]], k: int = RRF_K) -> dict[int, float]:
     return fused
 
 
+def open_in_step(store: Store, embedder: Embedder, ann_min: int = ANN_MIN,
+                 progress: Callable[[int, int], None] | None = None) -> DenseIndex:
+    """Dense search in step with the library: every passage embedded with ``embedder``'s
+    model, the ANN file synced (:func:`~synth.search.ann.open_dense`). Those checks read every
+    passage (seconds at a million), so a pass that changed nothing is recorded with the
+    library's generation; a process that finds it unmoved opens the index without them."""
+    model = embedder.name
+    generation = store.generation()
+    last = store.in_step_at(model)
+    if last and last[0] == generation and last[2] == ann_min:
+        if last[1] == "exact":
+            return ExactIndex(*store.embedding_matrix(model))
+        path = index_path(store, model)
+        if path.exists():
+            try:
+                return AnnIndex(store, model, path)
+            except Exception:  # noqa: BLE001 - broken since: the checks below rebuild it
+                pass
+    embed_missing(store, embedder, progress)
+    dense = open_dense(store, model, ann_min)
+    if not store.readonly and store.generation() == generation:
+        store.record_in_step(model, generation,
+                             "ann" if isinstance(dense, AnnIndex) else "exact", ann_min)
+    return dense
+
+
 class Searcher:
     """Holds what a query needs (the dense index, the rank-bm25 index) for warm queries."""
 
     def __init__(self, store: Store, embedder: Embedder, lexical: str = "fts5",
                  progress: Callable[[int, int], None] | None = None,
-                 ann_min: int = ANN_MIN) -> None:
-        if store.counts()["passages"] == 0:
+                 ann_min: int = ANN_MIN, lexical_budget: int = LEXICAL_BUDGET) -> None:
+        passages = store.passage_count()
+        if passages == 0:
             raise EmptyLibrary(f"the library at {store.path} has no passages to search",
                                "add papers first: synth ingest 2106.09685 | FILE.jsonl | DIR")
         self.store = store
         self.embedder = embedder
-        embed_missing(store, embedder, progress)
-        self.dense: DenseIndex = open_dense(store, embedder.name, ann_min)
+        self.dense: DenseIndex = open_in_step(store, embedder, ann_min, progress)
         self._bm25 = RankBM25Index(store) if lexical == "rank-bm25" else None
+        self.lexical_budget = lexical_budget if passages > lexical_budget else None
+        self._term_counts: dict[str, int] = {}  # the budget's counts, kept for warm queries
 
     def lexical_top(self, query: str, limit: int = CANDIDATES,
                     allowed: set[int] | None = None) -> list[tuple[int, float]]:
         if self._bm25 is not None:
             return self._bm25.top(query, limit, allowed)
-        return self.store.fts_search(fts_query(query), limit, allowed)
+        terms = list(dict.fromkeys(tokens(query)))
+        if allowed is None and self.lexical_budget:  # a filtered search scores only those
+            terms = budgeted_terms(terms, self._passages_with, self.lexical_budget)
+        return self.store.fts_search(fts_or(terms), limit, allowed)
+
+    def _passages_with(self, term: str) -> int:
+        if term not in self._term_counts:
+            if len(self._term_counts) > 100_000:
+                self._term_counts.clear()
+            assert self.lexical_budget is not None
+            self._term_counts[term] = self.store.fts_count(f'"{term}"', self.lexical_budget + 1)
+        return self._term_counts[term]
 
     def dense_top(self, query: str, limit: int = CANDIDATES, allowed: set[int] | None = None,
                   vector: np.ndarray | None = None) -> list[tuple[int, float]]:

@@ -48,8 +48,8 @@ def ask(store: Store, settings: Settings, embedder: Embedder, question: str, *,
         try:
             report = ingest(store, settings, [], query=question, max_results=max_papers,
                             progress=progress)
-            answer.notes += [f"arXiv: {len(report.added)} new papers, "
-                             f"{len(report.unchanged)} already in the library"]
+            answer.notes += [f"arXiv: {report.added_count} new papers, "
+                             f"{report.unchanged_count} already in the library"]
             answer.notes += [f"not read: {line}" for line in report.failed]
         except ArxivUnavailable as err:
             if source == "arxiv":

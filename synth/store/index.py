@@ -58,6 +58,22 @@ class IndexRows(StoreBase):
             db.conn.executemany("INSERT OR REPLACE INTO dense_index (model, pk, sha) VALUES (?, ?, ?)",
                            [(model, pk, sha) for pk, sha in added])
 
+    def generation(self) -> int:
+        """Moves with every change to passages or embeddings (migration m008)."""
+        return self.db.execute("SELECT n FROM library_generation").fetchone()[0]
+
+    def in_step_at(self, model: str) -> tuple[int, str, int] | None:
+        """(generation, index kind, ann_min) at which ``model``'s dense search was last
+        found in step."""
+        row = self.db.execute("SELECT generation, kind, ann_min FROM dense_in_step "
+                              "WHERE model = ?", [model]).fetchone()
+        return None if row is None else (row[0], row[1], row[2])
+
+    def record_in_step(self, model: str, generation: int, kind: str, ann_min: int) -> None:
+        with self.write() as db:
+            db.execute("INSERT OR REPLACE INTO dense_in_step (model, generation, kind, ann_min) "
+                       "VALUES (?, ?, ?, ?)", [model, generation, kind, ann_min])
+
     def passage_vectors(self, model: str, pks: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """(pks, float32 matrix) of those of ``pks`` embedded with ``model``, in pk order."""
         found: dict[int, bytes] = {}

@@ -104,3 +104,19 @@ def m007_dense_index(db: sqlite_utils.Database) -> None:
     """What the ANN index file beside the library holds: one row per passage (pk and text
     sha256) per embedding model, so the index is kept in step without a rebuild."""
     db.table("dense_index").create({"model": str, "pk": int, "sha": str}, pk=("model", "pk"))
+
+
+@migrations()
+def m008_library_generation(db: sqlite_utils.Database) -> None:
+    """A counter that every change to passages or embeddings moves (triggers), and the value
+    at which each model's dense search was last found in step: a search process that finds
+    the counter unmoved skips the in-step checks, which read every passage."""
+    db.execute("CREATE TABLE library_generation (id INTEGER PRIMARY KEY CHECK (id = 1), "
+               "n INTEGER NOT NULL)")
+    db.execute("INSERT INTO library_generation VALUES (1, 0)")
+    for table in ("passages", "embeddings"):
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            db.execute(f"CREATE TRIGGER {table}_{event.lower()}_generation AFTER {event} ON "
+                       f"{table} BEGIN UPDATE library_generation SET n = n + 1; END")
+    db.table("dense_in_step").create({"model": str, "generation": int, "kind": str,
+                                      "ann_min": int}, pk="model")

@@ -77,13 +77,16 @@ class PaperRows(StoreBase):
         db.execute("DELETE FROM parse_problems WHERE paper_id = ?", [paper.id])
         self._add_problems(db, parsed.problems)
 
-    def add_problems(self, problems: Iterable[ParseProblem]) -> None:
+    def add_problems(self, problems: Iterable[ParseProblem], replace: bool = True) -> None:
+        """Store problems; with ``replace``, a file's earlier problems (those of no paper)
+        go first. A snapshot import clears them once and adds its batches' problems."""
         with self.write() as db:
-            self._add_problems(db, problems)
+            self._add_problems(db, problems, replace)
 
-    def _add_problems(self, db: sqlite_utils.Database, problems: Iterable[ParseProblem]) -> None:
+    def _add_problems(self, db: sqlite_utils.Database, problems: Iterable[ParseProblem],
+                      replace: bool = True) -> None:
         rows = [{**p.model_dump(), "at": now()} for p in problems]
-        for path in {r["path"] for r in rows if r["path"] and not r["paper_id"]}:
+        for path in {r["path"] for r in rows if replace and r["path"] and not r["paper_id"]}:
             db.execute("DELETE FROM parse_problems WHERE path = ? AND paper_id IS NULL", [path])
         if rows:
             db.table("parse_problems").insert_all(rows, pk="id")
@@ -150,6 +153,11 @@ class PaperRows(StoreBase):
                 + " LIMIT ?", [match, *sorted(allowed), limit])
         return [(r[0], -r[1]) for r in rows]
 
+    def fts_count(self, match: str, cap: int) -> int:
+        """How many passages an FTS5 MATCH expression matches, counted up to ``cap``."""
+        return self.db.execute("SELECT COUNT(*) FROM (SELECT rowid FROM passages_fts WHERE "
+                               "passages_fts MATCH ? LIMIT ?)", [match, cap]).fetchone()[0]
+
     def paper_ids(self) -> list[str]:
         return [pid for (pid,) in self.db.execute("SELECT id FROM papers ORDER BY id")]
 
@@ -207,6 +215,9 @@ class PaperRows(StoreBase):
             "llm_calls": "SELECT COUNT(*) FROM llm_calls",
         }
         return {k: self.db.execute(sql).fetchone()[0] for k, sql in q.items()}
+
+    def passage_count(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
 
     def counts_by_source(self) -> dict[str, int]:
         return dict(self.db.execute("SELECT source, COUNT(*) FROM papers GROUP BY source"))

@@ -160,7 +160,7 @@ def eval_scifact(store: Store, searcher_for: Callable[[], Searcher], scorer: Pai
                  decider: Decider | None = None,
                  progress: Callable[[int, int], None] | None = None) -> EvalReport:
     imported = import_snapshot(store, corpus)
-    if imported.failed and not (imported.added or imported.unchanged):
+    if imported.failed and not (imported.added_count or imported.unchanged_count):
         raise SnapshotError(f"no record of {corpus} could be imported: {imported.failed[0]}",
                             "give the folder of a SciFact-format corpus.jsonl")
     began = time.perf_counter()
