@@ -13,6 +13,7 @@ from synth.verification.xenc import XencScorer, build_model, read_adapters
 from training import nli
 from training.verifier import (
     GENERAL_MIX,
+    ONE_STAGE_MIX,
     batches,
     general_stage,
     mix,
@@ -102,3 +103,18 @@ def test_replayed_general_pairs_are_ones_stage_one_never_saw() -> None:
     assert used == small and len(fresh) == len(labels) == 90
     assert not set(fresh) & set(seen)
     assert mix(NLI, small, after=small)[0] == fresh  # the same draw every time
+
+
+def test_bfloat16_training_changes_float32_weights_and_the_one_stage_mix_names_real_sets() -> None:
+    import torch
+
+    assert set(ONE_STAGE_MIX) <= set(nli.SETS)
+    _, base, _ = build_model()
+    name = "encoder.layer.0.attention.self.query.weight"
+    before = dict(base.named_parameters())[name].detach().clone()
+    trained, classifier = train_cross_encoder([("a b", "a b c"), ("x", "not x")] * 2,
+                                              [0, 2, 0, 2], epochs=1, batch=4, bf16=True,
+                                              log=lambda *_: None)
+    after = dict(trained.named_parameters())[name]
+    assert after.dtype == torch.float32 and classifier.weight.dtype == torch.float32
+    assert not torch.equal(before, after.detach())

@@ -3,6 +3,8 @@
     python -m training.verifier ../shared/data/check-covid [--out PATH] [--epochs 3]
         [--abstracts ARXIV_SNAPSHOT --synthetic N]
     python -m training.verifier ../shared/data/check-covid --decider-only   # weights kept
+    python -m training.verifier ../shared/data/check-covid --nli ../shared/data/nli \
+        --one-stage --epochs 1 --out FILE     # general sets and in-domain pairs together
 
 Check-COVID (Wang et al. 2023, MIT licence) pairs news-style COVID claims with sentences of a
 CORD-19 abstract, labelled SUPPORT / REFUTE / NOTENOUGHINFO. Its abstracts are split by
@@ -58,6 +60,7 @@ from synth.verification.xenc import (
     DELTA_RANK,
     MAX_TOKENS,
     XENC_PATH,
+    bf16_is_fast,
     build_model,
     compress,
     mean_pool,
@@ -138,7 +141,8 @@ def batches(pairs: list[tuple[str, str]], batch: int, rng: random.Random,
 
 def train_cross_encoder(pairs: list[tuple[str, str]], labels: list[int], *, epochs: int = 3,
                         batch: int = 16, lr: float = 5e-5, seed: int = SEED,
-                        start: Path | None = None, group: bool = False, log=print):
+                        start: Path | None = None, group: bool = False, bf16: bool = False,
+                        log=print):
     import torch
 
     torch.manual_seed(seed)
@@ -154,6 +158,9 @@ def train_cross_encoder(pairs: list[tuple[str, str]], labels: list[int], *, epoc
     weight = torch.tensor(len(labels) / (3 * np.maximum(counts, 1)), dtype=torch.float32)
     loss_fn = torch.nn.CrossEntropyLoss(weight=weight)
     rng = random.Random(seed)
+    # bfloat16 autocast where the CPU multiplies it natively (1.4x faster on 2 cores); the
+    # weights and the optimiser stay float32
+    fast = bf16 and bf16_is_fast()
     encoder.train()
     classifier.train()
     start_time = time.perf_counter()
@@ -163,9 +170,10 @@ def train_cross_encoder(pairs: list[tuple[str, str]], labels: list[int], *, epoc
             enc = tokenizer([pairs[j][0] for j in idx], [pairs[j][1] for j in idx],
                             truncation="longest_first", max_length=MAX_TOKENS, padding=True,
                             return_tensors="pt")
-            hidden = encoder(**enc).last_hidden_state
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=fast):
+                hidden = encoder(**enc).last_hidden_state
             logits = classifier(torch.nn.functional.dropout(
-                mean_pool(hidden, enc["attention_mask"]), 0.1, training=True))
+                mean_pool(hidden.float(), enc["attention_mask"]), 0.1, training=True))
             loss = loss_fn(logits, torch.tensor([labels[j] for j in idx]))
             optimiser.zero_grad()
             loss.backward()
@@ -287,11 +295,14 @@ def synthetic_training_pairs(train_claims: list[dict], corpus: dict[str, list[st
 
 def train(folder: Path, out: Path, epochs: int = 3, abstracts: Path | None = None,
           synthetic: int = 0, start: Path | None = None, nli: Path | None = None,
-          replay: int = 0, log=print) -> dict:
+          replay: int = 0, one_stage: bool = False, log=print) -> dict:
     """The whole recipe of the module docstring; writes ``out`` and returns its metadata.
     With ``start`` (a :func:`general_stage` file) training continues from it; with ``nli``,
     Citation-Integrity's training pairs join Check-COVID's (the in-domain stage), and
-    ``replay`` general pairs stage 1 did not see (so the stage keeps what stage 1 learned)."""
+    ``replay`` general pairs stage 1 did not see (so the stage keeps what stage 1 learned).
+    With ``one_stage`` (and ``nli``), the in-domain pairs, repeated :data:`DOMAIN_REPEAT`
+    times, and :data:`ONE_STAGE_MIX`'s general pairs make one stage, trained in bfloat16
+    where the CPU has it."""
     claims, corpus = load_check_covid(folder)
     train_claims, held = split_by_abstract(claims)
     pairs, labels = training_pairs(train_claims, corpus)
@@ -300,7 +311,11 @@ def train(folder: Path, out: Path, epochs: int = 3, abstracts: Path | None = Non
     if nli is not None:
         extra, extra_labels, domain = mix(nli, {"citation-integrity": 10**9})
         pairs, labels = pairs + extra, labels + extra_labels
-        if replay:
+        if one_stage:
+            pairs, labels = pairs * DOMAIN_REPEAT, labels * DOMAIN_REPEAT
+            extra, extra_labels, replayed = mix(nli, ONE_STAGE_MIX)
+            pairs, labels = pairs + extra, labels + extra_labels
+        elif replay:
             extra, extra_labels, replayed = mix(nli, replay_mix(replay), after=GENERAL_MIX)
             pairs, labels = pairs + extra, labels + extra_labels
     if synthetic:
@@ -312,16 +327,19 @@ def train(folder: Path, out: Path, epochs: int = 3, abstracts: Path | None = Non
         f"{np.bincount(labels, minlength=3).tolist()}; {len(held)} held claims")
     encoder, classifier = train_cross_encoder(pairs, labels, epochs=epochs, start=start,
                                               group=start is not None or nli is not None,
-                                              log=log)
+                                              bf16=one_stage, log=log)
     first = read_adapters(start)[1] if start is not None else None
     meta = {"trained_on": "Check-COVID train (MIT), composed+extracted" + (
                 f"; Citation-Integrity train (MIT): {domain}" if domain else "") + (
-                f"; general pairs replayed: {replayed}" if replayed else ""),
+                f"; general pairs {'(one stage)' if one_stage else 'replayed'}: {replayed}"
+                if replayed else "") + (
+                f"; in-domain pairs repeated {DOMAIN_REPEAT} times" if one_stage else ""),
             "general_stage": first,
             "command": "python -m training.verifier ../shared/data/check-covid" + (
                 f" --abstracts {abstracts} --synthetic {synthetic}" if synthetic else "") + (
                 f" --start {start}" if start else "") + (f" --nli {nli}" if nli else "") + (
-                f" --replay {replay}" if replay else "") + f" --epochs {epochs}",
+                f" --replay {replay}" if replay else "") + (
+                " --one-stage" if one_stage else "") + f" --epochs {epochs}",
             "date": date.today().isoformat(), "epochs": epochs, "delta_rank": DELTA_RANK,
             "pairs": len(pairs), "train_claims": len(train_claims),
             "held_claims": len(held), "synthetic_sentences": synthetic,
@@ -330,6 +348,11 @@ def train(folder: Path, out: Path, epochs: int = 3, abstracts: Path | None = Non
 
 
 GENERAL_MIX = {"vitaminc-real": 12000, "vitaminc-synthetic": 4000, "fever": 4000, "snli": 4000}
+# the one-stage recipe: every VitaminC real training pair (the contrastive ones, for numbers
+# and directions) and a sample of the others, with the in-domain pairs twice over
+ONE_STAGE_MIX = {"vitaminc-real": 10**9, "vitaminc-synthetic": 8000, "fever": 8000,
+                 "snli": 10000}
+DOMAIN_REPEAT = 2
 
 
 def replay_mix(n: int) -> dict[str, int]:
@@ -429,6 +452,9 @@ def main() -> None:
     parser.add_argument("--replay", type=int, default=0, metavar="N",
                         help="with --start and --nli: N general pairs stage 1 did not see "
                         "join the in-domain stage")
+    parser.add_argument("--one-stage", action="store_true",
+                        help="with --nli: the general sets and the in-domain pairs (twice) "
+                        "in one stage, from the base model (about 75,000 pairs)")
     parser.add_argument("--decider-only", action="store_true",
                         help="keep the weights in --out and refit only the claim decider")
     args = parser.parse_args()
@@ -438,11 +464,15 @@ def main() -> None:
         meta = general_stage(args.nli, args.general_stage, epochs=args.epochs or 1)
     elif args.check_covid is None:
         parser.error("give the Check-COVID folder")
+    elif args.one_stage and (args.nli is None or args.start or args.replay):
+        parser.error("--one-stage needs --nli FOLDER, and starts from the base model "
+                     "(no --start, no --replay)")
     elif args.decider_only:
         meta = refit_decider(args.check_covid, args.out, args.nli)
     else:
         meta = train(args.check_covid, args.out, args.epochs or 3, args.abstracts,
-                     args.synthetic, start=args.start, nli=args.nli, replay=args.replay)
+                     args.synthetic, start=args.start, nli=args.nli, replay=args.replay,
+                     one_stage=args.one_stage)
     print(json.dumps({k: v for k, v in meta.items() if k != "decider"}, indent=2))
 
 
