@@ -295,14 +295,14 @@ def synthetic_training_pairs(train_claims: list[dict], corpus: dict[str, list[st
 
 def train(folder: Path, out: Path, epochs: int = 3, abstracts: Path | None = None,
           synthetic: int = 0, start: Path | None = None, nli: Path | None = None,
-          replay: int = 0, one_stage: bool = False, log=print) -> dict:
+          replay: int = 0, one_stage: bool = False, bf16: bool = False, log=print) -> dict:
     """The whole recipe of the module docstring; writes ``out`` and returns its metadata.
     With ``start`` (a :func:`general_stage` file) training continues from it; with ``nli``,
     Citation-Integrity's training pairs join Check-COVID's (the in-domain stage), and
     ``replay`` general pairs stage 1 did not see (so the stage keeps what stage 1 learned).
     With ``one_stage`` (and ``nli``), the in-domain pairs, repeated :data:`DOMAIN_REPEAT`
-    times, and :data:`ONE_STAGE_MIX`'s general pairs make one stage, trained in bfloat16
-    where the CPU has it."""
+    times, and :data:`ONE_STAGE_MIX`'s general pairs make one stage. With ``bf16`` (implied
+    by ``one_stage``), training runs in bfloat16 autocast where the CPU has it."""
     claims, corpus = load_check_covid(folder)
     train_claims, held = split_by_abstract(claims)
     pairs, labels = training_pairs(train_claims, corpus)
@@ -327,7 +327,7 @@ def train(folder: Path, out: Path, epochs: int = 3, abstracts: Path | None = Non
         f"{np.bincount(labels, minlength=3).tolist()}; {len(held)} held claims")
     encoder, classifier = train_cross_encoder(pairs, labels, epochs=epochs, start=start,
                                               group=start is not None or nli is not None,
-                                              bf16=one_stage, log=log)
+                                              bf16=bf16 or one_stage, log=log)
     first = read_adapters(start)[1] if start is not None else None
     meta = {"trained_on": "Check-COVID train (MIT), composed+extracted" + (
                 f"; Citation-Integrity train (MIT): {domain}" if domain else "") + (
@@ -339,7 +339,8 @@ def train(folder: Path, out: Path, epochs: int = 3, abstracts: Path | None = Non
                 f" --abstracts {abstracts} --synthetic {synthetic}" if synthetic else "") + (
                 f" --start {start}" if start else "") + (f" --nli {nli}" if nli else "") + (
                 f" --replay {replay}" if replay else "") + (
-                " --one-stage" if one_stage else "") + f" --epochs {epochs}",
+                " --one-stage" if one_stage else " --bf16" if bf16 else "") +
+                f" --epochs {epochs}",
             "date": date.today().isoformat(), "epochs": epochs, "delta_rank": DELTA_RANK,
             "pairs": len(pairs), "train_claims": len(train_claims),
             "held_claims": len(held), "synthetic_sentences": synthetic,
@@ -455,6 +456,9 @@ def main() -> None:
     parser.add_argument("--one-stage", action="store_true",
                         help="with --nli: the general sets and the in-domain pairs (twice) "
                         "in one stage, from the base model (about 75,000 pairs)")
+    parser.add_argument("--bf16", action="store_true",
+                        help="train in bfloat16 autocast where the CPU has it (implied by "
+                        "--one-stage; the other recipes were trained in float32)")
     parser.add_argument("--decider-only", action="store_true",
                         help="keep the weights in --out and refit only the claim decider")
     args = parser.parse_args()
@@ -472,7 +476,7 @@ def main() -> None:
     else:
         meta = train(args.check_covid, args.out, args.epochs or 3, args.abstracts,
                      args.synthetic, start=args.start, nli=args.nli, replay=args.replay,
-                     one_stage=args.one_stage)
+                     one_stage=args.one_stage, bf16=args.bf16)
     print(json.dumps({k: v for k, v in meta.items() if k != "decider"}, indent=2))
 
 
