@@ -1,6 +1,6 @@
 """Claim deciders for one set of verifier weights, fitted several ways, measured on SciFact train.
 
-    python bench/decider_fits.py [--weights FILE] [--gate 0.3 ...]
+    python bench/decider_fits.py [--weights FILE | --teacher DIR] [--gate 0.3 ...]
 
 The weights' evidence is scored once (the real pipeline: open retrieval, sentence selection,
 the cross-encoder) for the 809 SciFact train claims and for the held-in claims a decider may be
@@ -10,6 +10,8 @@ deciders are fitted on Check-COVID held claims, on Citation-Integrity dev, and o
 each is measured on SciFact: claim-level macro-F1, per-class F1, accuracy, mean confidence and
 ECE (SciFact is never fitted on). A last line, per gate, is a decider fitted on SciFact itself
 by 5-fold cross-validation: the ceiling of what these scores allow, not shippable (CC BY-NC).
+With ``--teacher DIR``, the scorer is a whole fine-tuned encoder written by
+``python -m training.teacher`` (a larger backbone than MiniLM) instead of an adapter file.
 
 Needs the ``train`` extra (scikit-learn) and ``bench/out/scifact-home`` (built on first use).
 """
@@ -40,6 +42,7 @@ from synth.verification.verify import score_evidence
 from synth.verification.xenc import XENC_PATH, XencScorer
 from training import verifier
 from training.fitting import fit_claim_decider
+from training.teacher import TeacherScorer
 
 Scored = list[dict[str, list[Evidence]]]
 VERDICT_OF = {v: k for k, v in TO_SCIFACT.items()}
@@ -68,21 +71,32 @@ def measure(decider, scored: Scored, gold: Sequence[str]) -> str:
             f"{expected_calibration_error(confidence, right):.3f}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--weights", type=Path, default=XENC_PATH)
-    parser.add_argument("--gate", type=float, action="append",
-                        help="word gates to try (default: the shipped one)")
-    args = parser.parse_args()
-    scorer = XencScorer(args.weights)
-    scifact, gold = scifact_evidence(scorer)
+def held_in_fits(scorer: XencScorer) -> dict[str, tuple[Scored, list]]:
+    """The held-in claims' evidence, per set a decider may be fitted on, and both together."""
     claims, _ = verifier.load_check_covid(DATA / "check-covid")
     _, held = verifier.split_by_abstract(claims)
     fits = {"Check-COVID held": verifier.decider_examples(held, DATA / "check-covid", scorer),
             "Citation-Integrity dev": verifier.citation_decider_examples(DATA / "nli", scorer)}
     fits["both"] = (fits["Check-COVID held"][0] + fits["Citation-Integrity dev"][0],
                     fits["Check-COVID held"][1] + fits["Citation-Integrity dev"][1])
-    print(f"{args.weights.name}: deciders measured on {len(gold)} SciFact train claims\n")
+    return fits
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--weights", type=Path, default=XENC_PATH)
+    parser.add_argument("--teacher", type=Path, metavar="DIR",
+                        help="a folder written by python -m training.teacher instead")
+    parser.add_argument("--ceiling-only", action="store_true",
+                        help="only the SciFact-CV ceiling (no held-in claims scored or fitted)")
+    parser.add_argument("--gate", type=float, action="append",
+                        help="word gates to try (default: the shipped one)")
+    args = parser.parse_args()
+    scorer = TeacherScorer(args.teacher) if args.teacher else XencScorer(args.weights)
+    name = args.teacher.name if args.teacher else args.weights.name
+    scifact, gold = scifact_evidence(scorer)
+    fits = {} if args.ceiling_only else held_in_fits(scorer)
+    print(f"{name}: deciders measured on {len(gold)} SciFact train claims\n")
     print("| gate | fitted on | held-in out-of-fold macro-F1 | SciFact macro-F1 | SUPPORT | "
           "CONTRADICT | NEI | accuracy | mean confidence | ECE |\n" + "|---" * 10 + "|")
     for gate in args.gate or [decide.MIN_COVERAGE]:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from synth.answer.answer import answer_question
+from synth.answer.stance import FEATURES, StanceModel
 from synth.records.claims import Quantity
 from synth.records.papers import Hit
 from synth.records.reports import ReportClaim, ScreenedPaper
@@ -78,6 +79,13 @@ def test_questions_are_read_for_kind_statement_and_named_things() -> None:
                     "vary?") == ["SecLM", "Llama3", "Codestral", "Deepseek R1"]
     assert entities("Are Large Language Models Good Prompt Optimizers?") == []
     assert entities("Do mutations causing low HDL-C promote thickness?") == ["HDL-C"]
+    # possessives, a sentence inside the question, a double hyphen, a question in capitals
+    assert entities("Are the GFRUP's recommendations applicable?") == ["GFRUP"]
+    assert entities("Receptors in the anal canal. Implications for incontinence?") == []
+    assert entities("After CLASS--Is a voluntary insurance program realistic?") == ["CLASS"]
+    assert entities("PREVALENCE OF STREPTOCOCUS IN MELILLA: IS CULTURE A FACTOR?") == []
+    assert entities("Does Llama beat Mistral vs. Qwen on long reading tasks?") == [
+        "Llama", "Mistral", "Qwen"]
     assert mentions("Llama3", "we run Llama-3 8B") and mentions("Deepseek R1", "DeepSeek-R1")
     assert mentions("HMO", "women of a health maintenance organization")
     assert not mentions("GPT-4", "GPT-3 and PaLM")
@@ -116,6 +124,26 @@ def test_papers_on_one_side_answer_yes_or_no_counting_papers_not_sentences(embed
     answer, _ = answer_question(QUANT, [claim(1, "B", AGAINST)], [paper("B")],
                                 {"B": AGAINST}, ScriptedStance(), embedder)
     assert answer.verdict == "no" and answer.papers_against == ["B"]
+
+
+def test_papers_that_lean_both_ways_without_going_far_answer_on_balance(embedder) -> None:
+    # a stance model of our own (synth's seam): a null result leans no, anything else yes,
+    # neither far from 0.5, so no paper is clearly on either side
+    names = list(FEATURES)
+    weights = np.zeros(len(names))
+    weights[names.index("any_null")] = -0.5
+    lean = StanceModel(weights, 0.35, {})
+    null = "4-bit quantization made no significant difference to the memory of large models."
+    claims = [claim(1, "A", FOR), claim(2, "B", null)]
+    answer, _ = answer_question(QUANT, claims, [paper("A", 0.8), paper("B", 0.5)],
+                                {"A": FOR, "B": null}, ScriptedStance(), embedder, lean)
+    assert [round(s.p_yes or 0, 2) for s in answer.stances] == [0.59, 0.46]
+    assert answer.papers_for == ["A"] and answer.papers_against == ["B"]
+    # pooled by relevance (A is the more relevant paper): yes, on balance
+    assert answer.verdict == "yes" and answer.p_yes is not None and answer.p_yes > 0.5
+    assert answer.text.startswith(f"Yes on balance (P(yes) {answer.p_yes:.2f} over 2 papers): "
+                                  "1 paper supports it")
+    assert "(P(yes) 0.46)" in answer.text
 
 
 def test_a_question_no_kept_paper_addresses_is_not_answered_and_capped(embedder) -> None:

@@ -123,6 +123,21 @@ def test_question_keeps_only_claims_that_bear_on_it() -> None:
     assert none.claims == [] and none.stats.sentences == 3
 
 
+def test_a_kept_abstract_of_counts_still_gives_the_ask_pipeline_its_sentences() -> None:
+    settings = load_settings()
+    abstract = ("Pterygia were collected at surgery for analysis. 90 of 100 investigated "
+                "pterygia proved suitable for analysis by PCR. 4 of 90 pterygia harboured HPV. "
+                "HPV type 6 was identified in all four positive pterygia.")
+    question = "Human papillomavirus and pterygium: is the virus a risk factor?"
+    with open_store(settings.db_path) as store:
+        add_abstract(store, "2401.00004v1", "", abstract)
+        plain = extract(store, settings, "2401.00004v1", question=question)
+        kept = extract(store, settings, "2401.00004v1", question=question, fill_results=True)
+    assert plain.claims == []  # no sentence reads as a claim on its own
+    # for a paper the screen kept, its sentences with a claim cue (here a number) stand in
+    assert [c.text[:5] for c in kept.claims] == ["90 of", "4 of ", "HPV t"]
+
+
 def test_non_latin_passage_gives_no_claims_not_an_error() -> None:
     settings = load_settings()
     with open_store(settings.db_path) as store:

@@ -118,3 +118,24 @@ def test_bfloat16_training_changes_float32_weights_and_the_one_stage_mix_names_r
     after = dict(trained.named_parameters())[name]
     assert after.dtype == torch.float32 and classifier.weight.dtype == torch.float32
     assert not torch.equal(before, after.detach())
+
+
+def test_a_teacher_trains_on_any_encoder_folder_and_scores_as_the_verifier_does(tmp_path) -> None:
+    from pathlib import Path
+
+    from synth.verification.xenc import base_location
+    from training.teacher import TeacherScorer, train_teacher
+
+    out = tmp_path / "teacher"
+    meta = train_teacher(DATA / "check-covid", NLI, Path(base_location()), out, limit=32,
+                         log=lambda *_: None)
+    assert meta["pairs"] == 32 and (out / "model.safetensors").exists()
+    scorer = TeacherScorer(out)
+    probs = scorer.score([("Masks reduce transmission.", "Masks cut transmission by 30%."),
+                          ("Masks reduce transmission.", "The sky is blue.")])
+    assert probs.shape == (2, 3) and np.allclose(probs.sum(1), 1, atol=1e-4)
+    base = XencScorer()  # a different model: the teacher's own weights were loaded
+    assert not np.allclose(probs, base.score([("Masks reduce transmission.",
+                                               "Masks cut transmission by 30%."),
+                                              ("Masks reduce transmission.",
+                                               "The sky is blue.")]), atol=1e-3)

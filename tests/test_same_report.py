@@ -5,8 +5,9 @@ since the verifier's scores differ slightly between the two), and ``synth batch`
 ``synth ask``. Timestamps and timings aside (tests/fingerprint.py).
 
 To record a new golden file after a change that is meant to change reports, run this module
-with UPDATE_GOLDEN=1 and commit the file with the change that explains it (on a machine with
-bfloat16 and on one without: each number format has its file).
+with UPDATE_GOLDEN=1 and commit the file with the change that explains it: once as it is, and
+once more with TEST_VERIFIER_FLOAT32=1 too, which runs the verifier in float32 as a CPU
+without bfloat16 does (each number format has its file).
 """
 
 from __future__ import annotations

@@ -142,11 +142,11 @@ def batches(pairs: list[tuple[str, str]], batch: int, rng: random.Random,
 def train_cross_encoder(pairs: list[tuple[str, str]], labels: list[int], *, epochs: int = 3,
                         batch: int = 16, lr: float = 5e-5, seed: int = SEED,
                         start: Path | None = None, group: bool = False, bf16: bool = False,
-                        log=print):
+                        location: str | None = None, log=print):
     import torch
 
     torch.manual_seed(seed)
-    tokenizer, encoder, classifier = build_model(start)
+    tokenizer, encoder, classifier = build_model(start, location)
     params = [p for p in encoder.parameters() if p.requires_grad] + list(classifier.parameters())
     optimiser = torch.optim.AdamW([{"params": params[:-2]},
                                    {"params": params[-2:], "lr": lr * 20}], lr=lr,

@@ -3,8 +3,9 @@
 :mod:`synth.search.question` reads the question (yes/no or open, its statement, aspects and
 named things), :mod:`synth.answer.relevance` scores each claim's relevance to it, and
 :mod:`synth.answer.answer` turns the on-point claims into the report's
-:class:`~synth.records.reports.Answer`: the stance of each paper and the verdict (yes / no /
-mixed / partly answered / not answered, or the key findings of an open question).
+:class:`~synth.records.reports.Answer`: the stance of each paper (a yes/no question's
+``P(yes)`` per paper from the fitted model of :mod:`synth.answer.stance`) and the verdict
+(yes / no / mixed / partly answered / not answered, or the key findings of an open question).
 
 May import: synth.errors, synth.config, synth.records, synth.search, synth.verification.
 """

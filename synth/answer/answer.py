@@ -5,11 +5,17 @@ extractor's claims are sentences of the paper) and paraphrases the verifier foun
 their own paper.
 
 **Yes/no questions.** The question becomes a statement (:func:`synth.search.question.statement`)
-and the verifier scores each on-point claim against it: ``margin = entailment -
-contradiction``. A claim takes a side when ``|margin| >= STANCE_MARGIN``; a paper stands
-where its strongest claim stands. The verdict counts papers, not sentences: **yes** when some
-support the statement and none contradicts it, **no** the reverse, **mixed** when papers take
-both sides, **not answered** when no kept paper takes a side (or no claim is on point). When
+and the verifier scores each on-point claim against it; the stance model
+(:mod:`synth.answer.stance`) turns a paper's on-point claims, their scores and their result
+cues into ``P(yes)``, the probability that the paper says the statement holds. A paper is
+for the statement when ``P(yes) >= 0.5``, against it otherwise, and the answer line gives
+each paper's ``P(yes)`` so a reader sees how sure it is. A claim's own stance is the same
+model over that claim alone, ``neutral`` within :data:`CLAIM_BAND` of 0.5. The verdict
+counts papers, not sentences: **mixed** when one paper is clearly for it and another clearly
+against it (``P(yes)`` at least :data:`MIXED_BAND` beyond 0.5 on each side); otherwise **yes**
+or **no** by the papers' ``P(yes)`` pooled, each weighted by its most relevant on-point
+claim's relevance ("yes on balance" when some papers lean the other way); **not answered**
+when no claim is on point. When
 some of the question's named things appear in no kept paper, the verdict is **partly
 answered** and the line says which part ("the kept papers address LoRA, not GPT-4"); when
 none of them does, it is not answered.
@@ -23,7 +29,10 @@ The answer line cites every claim it rests on as ``[Cn]`` and names each paper o
 
 from __future__ import annotations
 
+import numpy as np
+
 from synth.answer.relevance import ON_POINT, relevances
+from synth.answer.stance import StanceModel, shipped
 from synth.records.reports import Answer, PaperStance, ReportClaim, ScreenedPaper
 from synth.search.embed import Embedder
 from synth.search.question import (
@@ -39,17 +48,19 @@ from synth.search.question import (
 )
 from synth.verification.scorers import PairScorer
 
-STANCE_MARGIN = 0.1
+CLAIM_BAND = 0.1
+MIXED_BAND = 0.1
 MAX_FINDINGS = 5
 FINDINGS_PER_PAPER = 2
 _TYPE_ORDER = {"comparison": 1, "finding": 1, "limitation": 2, "method": 3, "definition": 4}
 
 
 def answer_question(question: str, claims: list[ReportClaim], papers: list[ScreenedPaper],
-                    texts: dict[str, str], scorer: PairScorer,
-                    embedder: Embedder) -> tuple[Answer, list[ReportClaim]]:
+                    texts: dict[str, str], scorer: PairScorer, embedder: Embedder,
+                    stance: StanceModel | None = None) -> tuple[Answer, list[ReportClaim]]:
     """The answer and the claims with their relevance, on-point flag and (yes/no) stance.
-    ``texts``: each kept paper's stored full text, to find the question's named things."""
+    ``texts``: each kept paper's stored full text, to find the question's named things;
+    ``stance``: the stance model (default: the shipped one)."""
     names = entities(question)
     squashed = {pid: squash(text) for pid, text in texts.items()}
     named_by = {e: {pid for pid, text in texts.items() if mentions(e, text, squashed[pid])}
@@ -68,7 +79,7 @@ def answer_question(question: str, claims: list[ReportClaim], papers: list[Scree
               for c, r in zip(claims, scores)]
     kept = sum(p.kept for p in papers)
     if is_yes_no(question):
-        return yes_no(question, claims, kept, scorer, covered, missing)
+        return yes_no(question, claims, kept, scorer, covered, missing, stance)
     return open_findings(question, claims, kept, covered, missing), claims
 
 
@@ -88,7 +99,8 @@ def named(claim: ReportClaim) -> str:
 
 
 def papers_phrase(stances: list[PaperStance], by_n: dict[int, ReportClaim]) -> str:
-    return "; ".join(f"{named(by_n[s.claims[0]])} {cite(by_n[s.claims[0]])}" for s in stances)
+    return "; ".join(f"{named(by_n[s.claims[0]])} {cite(by_n[s.claims[0]])} "
+                     f"(P(yes) {s.p_yes:.2f})" for s in stances)
 
 
 def counted(n: int, word: str) -> str:
@@ -106,26 +118,35 @@ def unanswered(kept: int, missing: list[str]) -> str:
 
 
 def yes_no(question: str, claims: list[ReportClaim], kept: int, scorer: PairScorer,
-           covered: list[str], missing: list[str]) -> tuple[Answer, list[ReportClaim]]:
+           covered: list[str], missing: list[str],
+           model: StanceModel | None = None) -> tuple[Answer, list[ReportClaim]]:
+    model = model or shipped()
     said = statement(question)
     on_point = [c for c in claims if counts(c)]
     probs = scorer.score([(said, c.text) for c in on_point]) if on_point else []
-    margins = {c.n: float(p[0] - p[2]) for c, p in zip(on_point, probs)}
+    prob_of = {c.n: p for c, p in zip(on_point, probs)}
+    own_p = {c.n: model.p_yes(prob_of[c.n], [c.text]) for c in on_point}
 
-    def side(margin: float) -> str:
-        return "for" if margin >= STANCE_MARGIN else "against" if margin <= -STANCE_MARGIN \
+    def side(p_yes: float, band: float) -> str:
+        return "for" if p_yes >= 0.5 + band else "against" if p_yes < 0.5 - band \
             else "neutral"
 
-    claims = [c.model_copy(update={"stance": side(margins[c.n]),
-                                   "stance_margin": round(margins[c.n], 4)})
-              if c.n in margins else c for c in claims]
+    claims = [c.model_copy(update={"stance": side(own_p[c.n], CLAIM_BAND),
+                                   "stance_margin": round(2 * own_p[c.n] - 1, 4)})
+              if c.n in own_p else c for c in claims]
     by_n = {c.n: c for c in claims}
-    stances = []
+    stances, paper_p = [], []
     for pid in dict.fromkeys(c.paper_id for c in on_point):
-        own = sorted((c.n for c in on_point if c.paper_id == pid), key=lambda n: -abs(margins[n]))
-        best = margins[own[0]]
-        stances.append(PaperStance(paper_id=pid, title=by_n[own[0]].title, stance=side(best),
-                                   strength=round(abs(best), 4), claims=own))
+        own = [c for c in on_point if c.paper_id == pid]
+        p_yes = model.p_yes(np.array([prob_of[c.n] for c in own]), [c.text for c in own])
+        stance = side(p_yes, 0.0)
+        # the deciding claim: the one that alone leans furthest the paper's way
+        order = sorted((c.n for c in own),
+                       key=lambda n: -own_p[n] if stance == "for" else own_p[n])
+        paper_p.append(p_yes)
+        stances.append(PaperStance(paper_id=pid, title=by_n[order[0]].title, stance=stance,
+                                   p_yes=round(p_yes, 4),
+                                   strength=round(abs(2 * p_yes - 1), 4), claims=order))
     pro = [s for s in stances if s.stance == "for"]
     con = [s for s in stances if s.stance == "against"]
     base = dict(kind="yes_no", statement=said, covered=covered, missing=missing,
@@ -134,13 +155,14 @@ def yes_no(question: str, claims: list[ReportClaim], kept: int, scorer: PairScor
                 cites=[s.claims[0] for s in pro + con])
     if not on_point:  # also when no kept paper names any of the question's named things
         return Answer(**base, verdict="not_answered", text=unanswered(kept, missing)), claims
-    if not pro and not con:
-        return Answer(**base, verdict="not_answered",
-                      text=f"Not answered: {counted(len(stances), 'kept paper')} "
-                           f"{'discusses' if len(stances) == 1 else 'discuss'} it "
-                           f"({counted(len(on_point), 'on-point claim')}), but none states "
-                           "whether it holds."), claims
-    verdict = "mixed" if pro and con else "yes" if pro else "no"
+    # each paper weighs as much as its most relevant on-point claim
+    weight = [max(c.relevance or 0.0 for c in on_point if c.paper_id == s.paper_id)
+              for s in stances]
+    pooled = (sum(w * p for w, p in zip(weight, paper_p)) / sum(weight) if sum(weight)
+              else sum(paper_p) / len(paper_p))
+    base["p_yes"] = round(pooled, 4)
+    verdict = ("mixed" if max(paper_p) >= 0.5 + MIXED_BAND and min(paper_p) < 0.5 - MIXED_BAND
+               else "yes" if pooled >= 0.5 else "no")
     parts = []
     if pro:
         parts.append(f"{counted(len(pro), 'paper')} {'supports' if len(pro) == 1 else 'support'}"
@@ -154,6 +176,8 @@ def yes_no(question: str, claims: list[ReportClaim], kept: int, scorer: PairScor
     if not pro:
         parts.append("none supports it")
     head = {"yes": "Yes", "no": "No", "mixed": "Mixed"}[verdict]
+    if pro and con and verdict != "mixed":  # papers lean both ways, none of them far
+        head += f" on balance (P(yes) {pooled:.2f} over {counted(len(stances), 'paper')})"
     text = f"{head}: " + "; ".join(parts) + "."
     if missing:
         text = (f"Partly answered: {addressed(covered, missing)}. On what they address: "

@@ -15,6 +15,7 @@ from synth.config import Settings
 from synth.errors import ParseError, UnknownPaper, shown
 from synth.library.arxiv_ids import canonical_id, looks_like_arxiv_id
 from synth.parsing.chunk import paragraph_blocks, sentence_spans
+from synth.parsing.numbers import quantities
 from synth.records.papers import Paper, Passage
 from synth.search.question import acronyms, held_terms, question_acronyms, terms
 from synth.store.db import Store
@@ -72,13 +73,19 @@ def select(candidates: list[Sentence], question: str | None, limit: int,
     for papers the screen kept), when they are fewer than ``limit``, the paper's other results
     (:data:`MIN_RESULT_CUES`) fill the rest: a paper
     kept for the question reports its findings in its own words ("the SLT group"), and the
-    answer stage judges how far each bears on the question."""
+    answer stage judges how far each bears on the question. When none of its sentences is
+    claim-like enough, its best sentences that state a number are taken (at most ``limit``)."""
     claims = [s for s in candidates if s.excluded is None and s.cues >= MIN_CUES]
     kept = [s for s in claims if not question or s.relevance >= MIN_RELEVANCE]
     best = sorted(kept, key=lambda s: (-s.rank_key, s.start))[:limit]
     if question and fill_results and len(best) < limit:
         results = [s for s in claims if s.relevance < MIN_RELEVANCE and s.cues >= MIN_RESULT_CUES]
         best += sorted(results, key=lambda s: (-s.rank_key, s.start))[:limit - len(best)]
+    if question and fill_results and not best:
+        # a kept paper none of whose sentences reads as a claim (a short abstract of counts:
+        # "4 of 90 pterygia harboured HPV."): its sentences that state a number
+        weak = [s for s in candidates if s.excluded is None and quantities(s.text)]
+        best = sorted(weak, key=lambda s: (-s.rank_key, s.start))[:limit]
     return sorted(best, key=lambda s: s.start)
 
 

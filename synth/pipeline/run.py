@@ -363,7 +363,7 @@ def assemble(tools: Tools, question: str, options: RunOptions, papers: list[Scre
         options=options.recorded(), answerable=reviewed.answerable,
         answerability=reviewed.why, answer=answer, abstract=stages["synthesize"].value,
         methodology=methodology(settings, options.source, papers, claims, scorer,
-                                CLAIMS_PER_PAPER),
+                                CLAIMS_PER_PAPER, answer),
         results=results(papers, claims, reviewed.score), claims=claims,
         limitations=limitations(papers, claims, scorer, notes),
         contradictions=contradictions(claims), papers=papers, reviews=reviewed.reviews,

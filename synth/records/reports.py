@@ -77,8 +77,9 @@ class ReportClaim(BaseModel):
     stance: Literal["for", "against", "neutral"] | None = Field(
         None, description="yes/no questions: does the claim support the question's statement")
     stance_margin: float | None = Field(
-        None, description="yes/no questions: the verifier's entailment minus contradiction "
-        "of the question's statement given the claim, -1 to 1")
+        None, description="yes/no questions: 2 P(yes) - 1 of the stance model over this claim "
+        "alone, -1 (against) to 1 (for); in reports made before the stance model, the "
+        "verifier's entailment minus contradiction")
 
     @property
     def verbatim(self) -> bool:
@@ -109,8 +110,11 @@ class PaperStance(BaseModel):
     paper_id: str
     title: str
     stance: Literal["for", "against", "neutral"]
-    strength: float = Field(description="the deciding claim's entailment minus contradiction "
-                            "(for) or the reverse (against), 0-1")
+    p_yes: float | None = Field(None, description="the stance model's probability that the "
+                                "paper says the statement holds (None in reports made before "
+                                "the stance model)")
+    strength: float = Field(description="how far the paper leans: |2 P(yes) - 1|, 0-1 (where "
+                            "p_yes is None: the deciding claim's entailment minus contradiction)")
     claims: list[int] = Field(description="its on-point claims, the deciding one first")
 
 
@@ -133,6 +137,8 @@ class Answer(BaseModel):
     missing: list[str] = Field([], description="the question's named things no kept paper "
                                "mentions")
     stances: list[PaperStance] = []
+    p_yes: float | None = Field(None, description="yes/no: the papers' P(yes) pooled, each "
+                                "weighted by its most relevant on-point claim's relevance")
     cites: list[int] = Field([], description="the claims the answer line rests on")
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from synth import __version__
 from synth.answer.answer import addressed, counts
+from synth.answer.stance import shipped
 from synth.config import Settings
 from synth.llm.client import LLM
 from synth.llm.prompts import template_hash
@@ -138,7 +139,8 @@ def extractors_used(settings: Settings, claims: list[ReportClaim]) -> list[str]:
 
 
 def methodology(settings: Settings, source: str, papers: list[ScreenedPaper],
-                claims: list[ReportClaim], scorer: str, claims_per_paper: int) -> list[str]:
+                claims: list[ReportClaim], scorer: str, claims_per_paper: int,
+                answer: Answer | None = None) -> list[str]:
     described = {"offline": "offline rules (claim cues and the question's words), each claim a "
                             "verbatim sentence"}
     extractor = " and ".join(
@@ -152,8 +154,24 @@ def methodology(settings: Settings, source: str, papers: list[ScreenedPaper],
         f"{len(papers)} kept.",
         f"Extraction: {extractor}; at most {claims_per_paper} claims per paper.",
         verification_line(scorer),
+        *([stance_line()] if answer is not None and answer.kind == "yes_no" else []),
         "Review: three rule-based reviewers score the report from its stored facts.",
     ]
+
+
+def stance_line() -> str:
+    """The methodology line on a yes/no answer: how each paper's P(yes) is made, and what the
+    stance model's shipped record says it reached on questions it was not fitted on."""
+    record = shipped().record
+    held = (record.get("report") or {}).get("held") or {}
+    line = ("Answer: each paper's P(yes) comes from synth's stance model over the verifier's "
+            "scores of the question's statement given the paper's on-point claims and the "
+            "claims' result language; a paper is for the statement at 0.5 or more.")
+    if held:
+        line += (f" On {held.get('questions')} expert-answered PubMedQA questions it was not "
+                 f"fitted on, it agreed with the experts {held.get('accuracy', 0):.0%} of the "
+                 f"time (always answering yes: {held.get('always_yes', 0):.0%}).")
+    return line
 
 
 def verification_line(scorer: str) -> str:

@@ -17,7 +17,9 @@ it asks about, its aspects and the named things it mentions.
   "DBE" for "double balloon enteroscopy").
 - :func:`entities`: the named things: models, data sets, acronyms, anything written with
   digits or inner capitals, and runs of capitalised words inside a sentence ("Deepseek R1",
-  "HDL-C", "LoRA"; in a question written in title case, only the first kind).
+  "HDL-C", "LoRA"; in a question written in title case, only the first kind; in one written
+  in capitals, only words with digits; a possessive "'s" is not part of the name, and a
+  capitalised word opening a sentence inside the question is not a name).
   :func:`mentions` finds one in a paper's text, spelled with or without spaces and hyphens,
   and an acronym by the initials of its expansion ("HMO": "health maintenance organization").
 """
@@ -154,17 +156,22 @@ def aspects(question: str) -> set[str]:
 
 def entities(question: str) -> list[str]:
     """The named things of the question, in order (see the module docstring)."""
-    words = " ".join(question.split()).rstrip(" ?").split()
+    # a double hyphen or a dash breaks the question like a colon ("After CLASS--Is ...")
+    words = re.sub(r"\s*(--+|—)\s*", ": ", " ".join(question.split())).rstrip(" ?").split()
     title_case = sum(w[:1].isupper() for w in words) > 0.6 * len(words)
+    capitals = sum(w.isupper() for w in words) > 0.6 * len(words)  # written all in capitals
     found: list[str] = []
     run: list[str] = []
     for i, word in enumerate(words):
-        whole = word.strip(",;:()[]\"'")
+        whole = re.sub(r"['’]s$", "", word.strip(",;:.()[]\"'"))  # "GFRUP's" -> "GFRUP"
         core = _named_part(whole)
-        opens = i == 0 or words[i - 1].endswith((":", ";"))
+        before = words[i - 1] if i else ""
+        opens = not i or before.endswith((":", ";", "?")) or (  # a sentence ends ("canal.")
+            before.endswith(".") and len(before) > 4 and before.count(".") == 1)
         capital = (core[:1].isupper() and core.lower() not in STOPWORDS
                    and core.lower() not in AUXILIARIES)
-        if core and (_named(core) or (capital and not opens and not title_case)):
+        named = _named(core) and (not capitals or any(c.isdigit() for c in core))
+        if core and (named or (capital and not opens and not title_case)):
             run.append(core)
             if core != whole:  # "SecLM-fine-tuned": the name ends inside the word
                 found.append(" ".join(run))

@@ -55,13 +55,14 @@ def bf16_is_fast() -> bool:
         return False
 
 
-def build_model(start: Path | None = None):
+def build_model(start: Path | None = None, location: str | None = None):
     """A trainable cross-encoder: MiniLM (word embeddings frozen) and a linear 3-way head;
-    with ``start``, an adapter file whose change is applied first (a later training stage)."""
+    with ``start``, an adapter file whose change is applied first (a later training stage);
+    with ``location``, another encoder folder instead of MiniLM (a teacher, never shipped)."""
     torch = _torch()
     from transformers import AutoModel, AutoTokenizer
 
-    location = base_location()
+    location = location or base_location()
     tokenizer = AutoTokenizer.from_pretrained(location)
     encoder = AutoModel.from_pretrained(location)
     classifier = torch.nn.Linear(encoder.config.hidden_size, 3)
