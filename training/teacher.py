@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import shutil
 import time
 from datetime import date
@@ -31,6 +32,7 @@ import numpy as np
 from synth.verification.decide import ClaimClassifier
 from synth.verification.xenc import XencScorer, bf16_is_fast
 from training.verifier import (
+    SEED,
     load_check_covid,
     mix,
     split_by_abstract,
@@ -44,15 +46,18 @@ COPIED = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tok
 
 def train_teacher(folder: Path, nli: Path, backbone: Path, out: Path, epochs: int = 1,
                   limit: int | None = None, log=print) -> dict:
-    """Fine-tune ``backbone`` on the in-domain pairs (the first ``limit`` of them, for a quick
-    check of the setup); write it whole into ``out``."""
+    """Fine-tune ``backbone`` on the in-domain pairs (a seeded sample of ``limit`` of them,
+    for a shorter run); write it whole into ``out``."""
     from safetensors.torch import save_file
 
     claims, corpus = load_check_covid(folder)
     train_claims, _ = split_by_abstract(claims)
     pairs, labels = training_pairs(train_claims, corpus)
     extra, extra_labels, domain = mix(nli, {"citation-integrity": 10**9})
-    pairs, labels = (pairs + extra)[:limit], (labels + extra_labels)[:limit]
+    pairs, labels = pairs + extra, labels + extra_labels
+    if limit is not None and limit < len(pairs):  # a seeded sample, both sets in proportion
+        chosen = sorted(random.Random(SEED).sample(range(len(pairs)), limit))
+        pairs, labels = [pairs[i] for i in chosen], [labels[i] for i in chosen]
     log(f"teacher {backbone.name}: {len(pairs)} pairs {np.bincount(labels, minlength=3).tolist()}")
     started = time.perf_counter()
     encoder, classifier = train_cross_encoder(pairs, labels, epochs=epochs, group=True,
@@ -108,7 +113,7 @@ def main() -> None:
                         help="a local sentence-transformers model folder")
     parser.add_argument("--out", type=Path, required=True, help="folder for the weights")
     parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument("--limit", type=int, help="the first N pairs only (a quick check)")
+    parser.add_argument("--limit", type=int, help="a seeded sample of N pairs only (a shorter run)")
     args = parser.parse_args()
     meta = train_teacher(args.check_covid, args.nli, args.backbone, args.out, args.epochs,
                          args.limit)
