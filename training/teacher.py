@@ -11,10 +11,14 @@ It is trained exactly as the in-domain recipe of :mod:`training.verifier` trains
 autocast where the CPU has it) and written whole to ``DIR/model.safetensors`` (with the
 backbone's tokenizer and config copied beside it), since a change to a base synth does not
 ship cannot be shipped as a delta. It is never a synth default: on 2 cores all-mpnet-base-v2
-trains at about 2.3 pairs/s and scores about 11 pairs/s (MiniLM: 12 and 60), so as the
+trains at 2.3-3.9 pairs/s and scores about 11 pairs/s (MiniLM: 12-18 and 60), so as the
 verifier it would check one or two claims a second. What it is for: the claim-level ceiling
 of a bigger scorer on the same data (``bench/decider_fits.py --teacher DIR``), and, if that
 ceiling is worth it, a teacher whose scores a MiniLM student learns.
+
+Measured once (2026-12-07): ``--limit 3875`` (a seeded half of the pairs), one epoch, 996 s,
+final loss 1.05 (barely past chance); SciFact-CV ceiling 0.551, against 0.542 for the shipped
+MiniLM and 0.560 for MiniLM on all the pairs for three epochs (training/README.md).
 """
 
 from __future__ import annotations
@@ -64,7 +68,7 @@ def train_teacher(folder: Path, nli: Path, backbone: Path, out: Path, epochs: in
                                               bf16=True, location=str(backbone), log=log)
     meta = {"backbone": backbone.name, "trained_on": f"Check-COVID train; {domain}",
             "command": f"python -m training.teacher {folder} --nli {nli} --backbone {backbone} "
-                       f"--out {out} --epochs {epochs}",
+                       f"--out {out} --epochs {epochs}" + (f" --limit {limit}" if limit else ""),
             "date": date.today().isoformat(), "epochs": epochs, "pairs": len(pairs),
             "seconds": round(time.perf_counter() - started)}
     out.mkdir(parents=True, exist_ok=True)
