@@ -12,8 +12,8 @@ Printed: accuracy, macro-F1 over yes / no / maybe, per-class F1, the share not a
 how often the question's own abstract was kept, seconds per question; and in the same run the
 majority answer (always yes). Each figure is given for all 500 questions and for the held
 part that the stance model (``python -m training.stance``) was never fitted on: the figures on
-all 500 include the questions it was fitted on. Published anchors (reasoning-required setting): majority 55.2%,
-BioBERT 68.1%, one human 78.0%.
+all 500 include the questions it was fitted on. Published anchors (reasoning-required
+setting): majority 55.2%, BioBERT 68.1%, one human 78.0%.
 
     python bench/pubmedqa.py [--limit N] [--home bench/out/pubmedqa-home] [--json FILE]
 
