@@ -135,9 +135,11 @@ def yes_no(question: str, claims: list[ReportClaim], kept: int, scorer: PairScor
                                    "stance_margin": round(2 * own_p[c.n] - 1, 4)})
               if c.n in own_p else c for c in claims]
     by_n = {c.n: c for c in claims}
-    stances, paper_p = [], []
+    stances, paper_p, weight = [], [], []
     for pid in dict.fromkeys(c.paper_id for c in on_point):
         own = [c for c in on_point if c.paper_id == pid]
+        # a paper weighs as much as its most relevant on-point claim
+        weight.append(max(c.relevance or 0.0 for c in own))
         p_yes = model.p_yes(np.array([prob_of[c.n] for c in own]), [c.text for c in own])
         stance = side(p_yes, 0.0)
         # the deciding claim: the one that alone leans furthest the paper's way
@@ -155,9 +157,6 @@ def yes_no(question: str, claims: list[ReportClaim], kept: int, scorer: PairScor
                 cites=[s.claims[0] for s in pro + con])
     if not on_point:  # also when no kept paper names any of the question's named things
         return Answer(**base, verdict="not_answered", text=unanswered(kept, missing)), claims
-    # each paper weighs as much as its most relevant on-point claim
-    weight = [max(c.relevance or 0.0 for c in on_point if c.paper_id == s.paper_id)
-              for s in stances]
     pooled = (sum(w * p for w, p in zip(weight, paper_p)) / sum(weight) if sum(weight)
               else sum(paper_p) / len(paper_p))
     base["p_yes"] = round(pooled, 4)
