@@ -11,7 +11,9 @@ plus noise, as ``bench/ann.py --vectors real`` makes them. The dense half's cost
 embedding, the HNSW search, the exact cosines of the hits) is real; which passages it ranks
 first is not meaningful. Printed: passages, the vector fill and index build times, what a new
 searcher costs when nothing changed (the checks that keep the index in step), the index
-file's size, warm hybrid p50 / p95 (top 10; the query embedded with the real model each time),
+file's size, warm hybrid p50 / p95 (top 10; the query embedded with the real model each time;
+the two halves side by side, as ``synth search`` runs them) and, timed on the same queries in
+turn, with the halves one after the other (``Searcher(parallel=False)``) with the ratio;
 the lexical and dense halves' p50, the query process's resident memory (its own, and the
 mapped index file's pages, which the page cache shares between processes), and, for the first
 ``--exact-queries``, hybrid p50 / p95 without the lexical budget (``LEXICAL_BUDGET``) with the
@@ -77,13 +79,18 @@ def main() -> None:
         Searcher(store, embedder)  # what each new process pays when nothing changed
         again_s = time.perf_counter() - start
         queries = realistic_queries(args.queries)
+        one_by_one = Searcher(store, embedder, parallel=False)
         for q in queries[:5]:
             searcher.search(q, 10)  # warm-up, not counted
-        hybrid, lexical, dense = [], [], []
+            one_by_one.search(q, 10)
+        hybrid, sequential, lexical, dense = [], [], [], []
         for q in queries:
             t0 = time.perf_counter()
             searcher.search(q, 10)
             hybrid.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            one_by_one.search(q, 10)
+            sequential.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
             searcher.lexical_top(q)
             lexical.append(time.perf_counter() - t0)
@@ -106,6 +113,10 @@ def main() -> None:
           f"{size / 1e6:.0f} | "
           f"{percentile(hybrid, 50)} | {percentile(hybrid, 95)} | {percentile(lexical, 50)} | "
           f"{percentile(dense, 50)} | {anon / 1e6:.0f} / {mapped / 1e6:.0f} |")
+    print(f"\nthe two halves one after the other (as before they ran side by side), same "
+          f"queries: hybrid p50 / p95 {percentile(sequential, 50)} / "
+          f"{percentile(sequential, 95)} ms; p95 ratio side by side / one after the other "
+          f"{percentile(hybrid, 95) / percentile(sequential, 95):.3f}")
     print(f"\nwithout the lexical budget (BM25 over every query word, first "
           f"{len(exact_hybrid)} queries): hybrid p50 / p95 {percentile(exact_hybrid, 50)} / "
           f"{percentile(exact_hybrid, 95)} ms; p95 ratio budget / none "

@@ -134,3 +134,33 @@ def test_the_lexical_budget_ranks_a_real_library_by_its_rarest_words(library: St
     assert ranked and ranked != exact
     texts = library.hits_rows([pk for pk, _ in ranked])
     assert all("comed" in texts[pk]["text"].lower() for pk, _ in ranked)
+
+
+@pytest.mark.parametrize("budget", [10**6, 3])
+def test_the_lexical_half_in_its_own_thread_gives_the_same_hits(library: Store, embedder,
+                                                                budget: int) -> None:
+    queries = ["agentic sketch comedy generation", "speech recognition for low-resource languages",
+               "reward models for reasoning"]
+    papers = [COMIC, json.loads(CSCL_2026.read_text())[3]["id"]]
+    with Searcher(library, embedder, lexical_budget=budget) as side_by_side:
+        one_by_one = Searcher(library, embedder, lexical_budget=budget, parallel=False)
+        for query in queries:
+            assert side_by_side.search(query, 10) == one_by_one.search(query, 10)
+            assert (side_by_side.search(query, 5, paper_ids=papers)
+                    == one_by_one.search(query, 5, paper_ids=papers))
+        assert side_by_side._reader is not None and side_by_side._reader.readonly
+    assert side_by_side._reader is None and side_by_side._pool is None  # closed with the block
+
+
+def test_a_library_no_second_connection_opens_on_is_searched_one_half_at_a_time(
+        library: Store, embedder, monkeypatch: pytest.MonkeyPatch) -> None:
+    from synth.errors import StoreError
+    from synth.search import hybrid
+
+    def refuse(path: Path) -> Store:
+        raise StoreError(f"cannot open library {path}: unable to open", "check the path")
+
+    monkeypatch.setattr(hybrid, "open_readonly", refuse)
+    searcher = Searcher(library, embedder)
+    hits = searcher.search("agentic sketch comedy generation", 5)
+    assert hits[0].paper_id == COMIC and not searcher.parallel

@@ -85,9 +85,9 @@ def search(settings: Settings, query: str | None, top: int, queries_file, mode: 
 
     if bool(query) == bool(queries_file):
         raise click.UsageError("give either QUERY or --queries FILE")
-    with _store(settings) as store:
-        searcher = Searcher(store, load_embedder(settings.embed_model), settings.lexical,
-                            ann_min=settings.ann_min)
+    embedder = load_embedder(settings.embed_model)
+    with _store(settings) as store, Searcher(store, embedder, settings.lexical,
+                                             ann_min=settings.ann_min) as searcher:
         if queries_file:
             for line in queries_file:
                 if line.strip():

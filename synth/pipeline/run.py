@@ -218,22 +218,22 @@ def verify_stage(tools: Tools, claims: list[Claim], papers: list[ScreenedPaper],
     ``force``."""
     def run() -> tuple[list[ReportClaim], list[str]]:
         kept_ids = [p.paper_id for p in papers if p.kept]
-        searcher = Searcher(tools.store, tools.embedder, tools.settings.lexical,
-                            ann_min=tools.settings.ann_min)
         verdicts = []
-        for done, claim in enumerate(claims, start=1):
-            key = verdict_key(tools.settings, claim, kept_ids)
-            cached = None if force else tools.store.cached_verdict(key)
-            if cached is not None:
-                verdicts.append(Verdict.model_validate_json(cached))
-            else:
-                verdict = verify_claim(claim.text, searcher, tools.scorer, paper_ids=kept_ids,
-                                       source_paper_id=claim.paper_id,
-                                       quoted=claim.verbatim)
-                tools.store.cache_verdict(key, claim.id, tools.scorer.name,
-                                          verdict.model_dump_json())
-                verdicts.append(verdict)
-            tools.progress("verify", done, len(claims))
+        with Searcher(tools.store, tools.embedder, tools.settings.lexical,
+                      ann_min=tools.settings.ann_min) as searcher:
+            for done, claim in enumerate(claims, start=1):
+                key = verdict_key(tools.settings, claim, kept_ids)
+                cached = None if force else tools.store.cached_verdict(key)
+                if cached is not None:
+                    verdicts.append(Verdict.model_validate_json(cached))
+                else:
+                    verdict = verify_claim(claim.text, searcher, tools.scorer, paper_ids=kept_ids,
+                                           source_paper_id=claim.paper_id,
+                                           quoted=claim.verbatim)
+                    tools.store.cache_verdict(key, claim.id, tools.scorer.name,
+                                              verdict.model_dump_json())
+                    verdicts.append(verdict)
+                tools.progress("verify", done, len(claims))
         return report_claims(claims, verdicts, {p.paper_id: p.title for p in papers},
                              tools.scorer.name), []
     return timed(run)

@@ -27,10 +27,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 
-from synth.errors import EmptyLibrary
+from synth.errors import EmptyLibrary, StoreError
 from synth.records.papers import Hit
 from synth.search.ann import (
     ANN_MIN,
@@ -43,7 +44,7 @@ from synth.search.ann import (
     top_indices,
 )
 from synth.search.embed import Embedder, embed_missing
-from synth.store.db import Store
+from synth.store.db import Store, open_readonly
 
 RRF_K = 5
 CANDIDATES = 100
@@ -178,11 +179,17 @@ def open_in_step(store: Store, embedder: Embedder, ann_min: int = ANN_MIN,
 
 
 class Searcher:
-    """Holds what a query needs (the dense index, the rank-bm25 index) for warm queries."""
+    """Holds what a query needs (the dense index, the rank-bm25 index) for warm queries.
+
+    A hybrid query's two halves run side by side: the FTS5 half in a thread of its own, on a
+    second, read-only connection to the library (SQLite lets go of the GIL while it works),
+    while this thread embeds the query and searches the dense index. With ``parallel=False``,
+    the rank-bm25 backend, or where no second connection opens, one after the other."""
 
     def __init__(self, store: Store, embedder: Embedder, lexical: str = "fts5",
                  progress: Callable[[int, int], None] | None = None,
-                 ann_min: int = ANN_MIN, lexical_budget: int = LEXICAL_BUDGET) -> None:
+                 ann_min: int = ANN_MIN, lexical_budget: int = LEXICAL_BUDGET,
+                 parallel: bool = True) -> None:
         passages = store.passage_count()
         if passages == 0:
             raise EmptyLibrary(f"the library at {store.path} has no passages to search",
@@ -193,23 +200,61 @@ class Searcher:
         self._bm25 = RankBM25Index(store) if lexical == "rank-bm25" else None
         self.lexical_budget = lexical_budget if passages > lexical_budget else None
         self._term_counts: dict[str, int] = {}  # the budget's counts, kept for warm queries
+        self.parallel = parallel and self._bm25 is None
+        self._reader: Store | None = None
+        self._pool: ThreadPoolExecutor | None = None
 
     def lexical_top(self, query: str, limit: int = CANDIDATES,
-                    allowed: set[int] | None = None) -> list[tuple[int, float]]:
+                    allowed: set[int] | None = None,
+                    store: Store | None = None) -> list[tuple[int, float]]:
+        """The lexical half's ranking; ``store``: the connection to run FTS5 on (default:
+        the searcher's own)."""
         if self._bm25 is not None:
             return self._bm25.top(query, limit, allowed)
+        store = store or self.store
         terms = list(dict.fromkeys(tokens(query)))
         if allowed is None and self.lexical_budget:  # a filtered search scores only those
-            terms = budgeted_terms(terms, self._passages_with, self.lexical_budget)
-        return self.store.fts_search(fts_or(terms), limit, allowed)
+            terms = budgeted_terms(terms, lambda t: self._passages_with(t, store),
+                                   self.lexical_budget)
+        return store.fts_search(fts_or(terms), limit, allowed)
 
-    def _passages_with(self, term: str) -> int:
+    def _passages_with(self, term: str, store: Store) -> int:
         if term not in self._term_counts:
             if len(self._term_counts) > 100_000:
                 self._term_counts.clear()
             assert self.lexical_budget is not None
-            self._term_counts[term] = self.store.fts_count(f'"{term}"', self.lexical_budget + 1)
+            self._term_counts[term] = store.fts_count(f'"{term}"', self.lexical_budget + 1)
         return self._term_counts[term]
+
+    def _lexical_later(self, query: str,
+                       allowed: set[int] | None) -> Future[list[tuple[int, float]]] | None:
+        """The lexical half started in the searcher's thread, or None to run it here."""
+        if not self.parallel:
+            return None
+        if self._pool is None:
+            try:
+                self._reader = open_readonly(self.store.path)
+            except StoreError:
+                self.parallel = False
+                return None
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="synth-lexical")
+        return self._pool.submit(self.lexical_top, query, CANDIDATES, allowed, self._reader)
+
+    def __enter__(self) -> Searcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Let go of the lexical thread and its connection (a searcher that is not closed
+        lets go of them when it is garbage-collected)."""
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
 
     def dense_top(self, query: str, limit: int = CANDIDATES, allowed: set[int] | None = None,
                   vector: np.ndarray | None = None) -> list[tuple[int, float]]:
@@ -221,10 +266,13 @@ class Searcher:
         """Best ``top`` passages for ``query``; mode is hybrid, lexical or dense. With
         ``paper_ids``, only passages of those papers are ranked."""
         allowed = self.store.passage_pks_for_papers(paper_ids) if paper_ids else None
+        later = self._lexical_later(query, allowed) if mode == "hybrid" else None
         vector = self.embedder.encode([query])[0]
-        lexical = [pk for pk, _ in self.lexical_top(query, allowed=allowed)] if mode != "dense" else []
         dense = ([pk for pk, _ in self.dense_top(query, allowed=allowed, vector=vector)]
                  if mode != "lexical" else [])
+        found = (later.result() if later is not None
+                 else self.lexical_top(query, allowed=allowed) if mode != "dense" else [])
+        lexical = [pk for pk, _ in found]
         fused = rrf([r for r in (lexical, dense) if r])
         best = sorted(fused, key=lambda pk: -fused[pk])[:top]
         rows = self.store.hits_rows(best)

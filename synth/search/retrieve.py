@@ -58,7 +58,8 @@ def ask(store: Store, settings: Settings, embedder: Embedder, question: str, *,
                                 "answered from the library only")
     embed_missing(store, embedder, lambda d, t: progress("embeddings", d, t))
     try:
-        hits = Searcher(store, embedder, settings.lexical, ann_min=settings.ann_min).search(question, top=100)
+        with Searcher(store, embedder, settings.lexical, ann_min=settings.ann_min) as searcher:
+            hits = searcher.search(question, top=100)
     except EmptyLibrary as err:  # say why arXiv added nothing, if it did not
         if answer.notes and answer.notes[-1].startswith("arXiv could not be reached"):
             raise EmptyLibrary(f"{answer.notes[-1].split(';')[0]}, and {err.message}",
