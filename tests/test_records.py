@@ -275,3 +275,45 @@ def test_a_done_batch_item_is_never_stored_twice(tmp_path):
         assert again == first == 1
         assert store.db.execute("SELECT COUNT(*) FROM reports").fetchone()[0] == 1
         assert store.save_report("r1", "Does X help?", "t", 5.0, True, 0, lambda v: "{}") == 2
+
+
+def test_a_question_drafted_on_a_copy_of_the_library_is_stored_once_by_the_driver(library,
+                                                                                  tmp_path):
+    """The Ray engine's batch: a worker reads its own copy of the library and returns the
+    report unstored; the driver stores it as the item's and writes its files, and a second
+    arrival of the same item (a task run twice) stores nothing."""
+    from synth.pipeline.batch import Draft, draft_item, read_batch, store_draft
+
+    driver = fresh(library, tmp_path / "driver")
+    node = fresh(library, tmp_path / "node")  # the worker node's copy
+    batch_id, items = read_batch(batch_file(tmp_path / "q.jsonl", TOPICS[:1]))
+    settings = load_settings(env={}, home=driver)
+    with open_store(settings.db_path) as store:
+        store.add_batch_items(batch_id, [(i.line, i.question, "{}") for i in items])
+    line, drafted, error = draft_item(load_settings(env={}, home=node), items[0])
+    assert (line, error) == (1, None) and drafted and drafted.extractions
+    with open_store(node / "library.db") as copy:
+        assert copy.reports() == []  # the worker stored its stages' work, not the report
+    out = tmp_path / "out"
+    with open_store(settings.db_path) as store:
+        assert store_draft(store, settings, batch_id, 1, drafted, out, ["json"]) is None
+        assert store_draft(store, settings, batch_id, 1, drafted, out, ["json"]) is None
+        (row,) = store.batch_items(batch_id)
+        assert row["report_id"] and row["version"] == 1
+        assert store.report_versions(row["report_id"]) == [1]
+        assert not audit(store, settings.pdf_dir, row["report_id"]).breaks
+        stored = load_report(store, row["report_id"])
+    assert stored.question == items[0].question and stored.claims
+    assert json.loads((out / f"{stored.id}-v1.json").read_text())["id"] == stored.id
+    _, _, failed = draft_item(load_settings(env={}, home=tmp_path / "empty"), items[0])
+    assert failed and "no passages" in failed  # one line that says what to do
+    stale = drafted.extractions[0].claims[0]  # a worker's copy whose text is not the driver's
+    moved = drafted.extractions[0].model_copy(update={"claims": [stale.model_copy(
+        update={"char_start": stale.char_start + 1})]})
+    other = fresh(library, tmp_path / "other")
+    with open_store(other / "library.db") as store:
+        store.add_batch_items(batch_id, [(i.line, i.question, "{}") for i in items])
+        error = store_draft(store, settings, batch_id, 1,
+                            Draft(drafted.report, [moved]), None, [])
+        assert error and "quote is not the stored text" in error
+        assert store.reports() == [] and not store.batch_item_done(batch_id, 1)

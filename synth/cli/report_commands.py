@@ -126,7 +126,8 @@ def show(settings: Settings, report_id: str, fmt: str, version: int | None) -> N
 @click.option("--json", "as_json", is_flag=True, help="The summary as JSON.")
 @click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True,
               help="Run the questions in local worker processes, or as tasks on a Ray cluster "
-                   "(every node must see the library at the same path).")
+                   "(every node reads the library at the same path: a shared disk or a copy; "
+                   "reports are stored here).")
 @click.option("--ray-address", envvar="RAY_ADDRESS",
               help="The Ray cluster to join (default: RAY_ADDRESS, else start Ray here).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")

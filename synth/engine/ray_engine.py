@@ -9,9 +9,14 @@ consistent and a worker never needs the library file. Snapshot records and arXiv
 read by the driver (they are cheap, or rate-limited by arXiv); their embedding fans out.
 
 **Batch** (``synth batch --engine ray``). Each unfinished question is a task that runs
-``synth ask`` on a worker and stores its report; so every node needs the library at the same
-path (one machine, or a shared disk). The item is marked done in the transaction that stores
-its report, and a done item is never stored again, so a question finishes exactly once.
+``synth ask`` on a worker, reading the library at the same path on its node (one machine, a
+shared disk, or a copy of the library on each node), and returns the report unstored. The
+driver is the only writer of reports: it stores each as it arrives (with the extractions its
+claims come from, which ``synth audit`` checks), marking the item done in the same
+transaction, and writes its files; a done item is never stored again, so a question
+finishes exactly once even when a task runs twice. A worker keeps the stages' own work
+(extractions, verdicts) in the library it reads, so a question retried on the same node
+reuses it.
 
 **Failures.** A task whose worker process dies is retried by Ray on a live worker
 (:data:`RETRIES` times). A task that still fails is reported for its item (a PDF, a
@@ -33,10 +38,10 @@ import numpy as np
 from synth.config import Settings
 from synth.errors import EngineError, SynthError
 from synth.library.ingest import LocalPdf, PdfIngester, parse_local_pdf, read_pdf, store_pdf
-from synth.pipeline.batch import Item, ItemRunner, run_item
+from synth.pipeline.batch import Draft, Item, ItemRunner, draft_item, store_draft
 from synth.records.papers import IngestReport, ParsedText
 from synth.search.embed import embedding_todo
-from synth.store.db import Store
+from synth.store.db import Store, open_store
 
 EMBED_CHUNK = 256
 RETRIES = 3
@@ -154,9 +159,8 @@ def embed_task(model: str, texts: list[str]) -> np.ndarray:
     return _MODELS[model].encode(texts)
 
 
-def run_question(settings: Settings, batch_id: str, item: Item, out: Path | None,
-                 formats: list[str]) -> tuple[int, str | None]:
-    return run_item(settings, batch_id, item, out, formats)
+def run_question(settings: Settings, item: Item) -> tuple[int, Draft | None, str | None]:
+    return draft_item(settings, item)
 
 
 # ---- the driver side ----
@@ -217,20 +221,27 @@ def ray_embed_missing(store: Store, model: str, address: str | None = None,
 
 
 def ray_runner(address: str | None = None) -> ItemRunner:
-    """A batch's questions as Ray tasks."""
+    """A batch's questions as Ray tasks; their reports are stored here, as they arrive."""
     def run(settings: Settings, batch_id: str, todo: list[Item], out: Path | None,
             formats: list[str], progress: Callable[[int, int], None] | None) -> dict[int, str]:
         ray = connect(address)
         remote = ray.remote(max_retries=RETRIES)(run_question)
         errors: dict[int, str] = {}
-        jobs = ((item, (settings, batch_id, item, out, formats)) for item in todo)
-        for n, (item, result, err) in enumerate(fan_out(ray, remote, jobs, window(ray)),
-                                                start=1):
-            if err is not None:
-                errors[item.line] = f"the task failed ({why(err)}); run the batch again to retry"
-            elif result[1]:
-                errors[item.line] = result[1]
-            if progress:
-                progress(n, len(todo))
+        jobs = ((item, (settings, item)) for item in todo)
+        with open_store(settings.db_path) as store:
+            for n, (item, result, err) in enumerate(fan_out(ray, remote, jobs, window(ray)),
+                                                    start=1):
+                if err is not None:
+                    errors[item.line] = (f"the task failed ({why(err)}); run the batch again "
+                                         "to retry")
+                elif result[2]:
+                    errors[item.line] = result[2]
+                else:
+                    error = store_draft(store, settings, batch_id, item.line, result[1], out,
+                                        formats)
+                    if error:
+                        errors[item.line] = error
+                if progress:
+                    progress(n, len(todo))
         return errors
     return run

@@ -29,11 +29,13 @@ from pydantic import ValidationError
 
 from synth.config import Settings
 from synth.errors import InvalidInput, SynthError
+from synth.records.claims import Extraction
 from synth.records.incoming import BatchLine, problem
 from synth.records.options import RunOptions
+from synth.records.reports import Report
 from synth.report.history import load_report
 from synth.search.embed import Embedder
-from synth.store.db import open_store
+from synth.store.db import Store, open_store
 
 MEMORY_PER_WORKER = 1.5e9  # bytes: torch, the embedder and the verifier in one process
 
@@ -91,31 +93,91 @@ def _worker_init(threads: int) -> None:
         os.environ[name] = str(threads)
 
 
+def _ask(store: Store, settings: Settings, item: Item, batch_item: tuple[str, int] | None,
+         store_report: bool) -> Report:
+    """``synth ask`` for one item, with this process's one embedder."""
+    from synth.pipeline.run import run_ask
+    from synth.search.embed import LazyEmbedder
+
+    global _EMBEDDER
+    if _EMBEDDER is None or _EMBEDDER.name != settings.embed_model:
+        _EMBEDDER = LazyEmbedder(settings.embed_model)
+    return run_ask(store, settings, _EMBEDDER, item.question, item.options,
+                   batch_item=batch_item, store_report=store_report)
+
+
+def failure(err: Exception) -> str:
+    """One item's error line (a SynthError says what to do; anything else is a bug)."""
+    if isinstance(err, SynthError):
+        return str(err)
+    return f"{type(err).__name__}: {err} (a bug: please report it)"
+
+
 def run_item(settings: Settings, batch_id: str, item: Item, out: Path | None,
              formats: list[str]) -> tuple[int, str | None]:
     """One question of a batch, in a worker: (its line, its error or None). The report and
     the item's done mark are in the store (:func:`summary` reads them). An item already done
     (a task retried after its first try stored the report) is not run again."""
     from synth.pipeline.publish import publish
-    from synth.pipeline.run import run_ask
-    from synth.search.embed import LazyEmbedder
 
-    global _EMBEDDER
     try:
         with open_store(settings.db_path) as store:
             if store.batch_item_done(batch_id, item.line):
                 return item.line, None
-            if _EMBEDDER is None or _EMBEDDER.name != settings.embed_model:
-                _EMBEDDER = LazyEmbedder(settings.embed_model)
-            report = run_ask(store, settings, _EMBEDDER, item.question, item.options,
-                             batch_item=(batch_id, item.line))
+            report = _ask(store, settings, item, (batch_id, item.line), store_report=True)
             if out is not None:
                 publish(store, settings, report, out, formats)
-    except SynthError as err:
-        return item.line, str(err)
-    except Exception as err:  # noqa: BLE001 - one question's bug must not stop the batch
-        return item.line, f"{type(err).__name__}: {err} (a bug: please report it)"
+    except Exception as err:  # noqa: BLE001 - one question's failure must not stop the batch
+        return item.line, failure(err)
     return item.line, None
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A report made where it is not stored (a cluster's worker), with the extractions its
+    claims come from, which its provenance needs wherever it is stored."""
+
+    report: Report
+    extractions: list[Extraction]
+
+
+def draft_item(settings: Settings, item: Item) -> tuple[int, Draft | None, str | None]:
+    """One question of a batch, run on a library that does not keep its report (a cluster
+    worker's): (its line, the draft or None, its error or None). The stages' own work
+    (extractions, verdicts) is kept in that library; the driver stores the draft
+    (:func:`store_draft`)."""
+    try:
+        with open_store(settings.db_path) as store:
+            report = _ask(store, settings, item, None, store_report=False)
+            rows = (store.claim_row(c.id) for c in report.claims)
+            ids = dict.fromkeys(row["extraction_id"] for row in rows if row)
+            extractions = [e for e in map(store.get_extraction, ids) if e is not None]
+    except Exception as err:  # noqa: BLE001 - one question's failure must not stop the batch
+        return item.line, None, failure(err)
+    return item.line, Draft(report, extractions), None
+
+
+def store_draft(store: Store, settings: Settings, batch_id: str, line: int, draft: Draft,
+                out: Path | None, formats: list[str]) -> str | None:
+    """The driver's side of :func:`draft_item`: store the draft's extractions, then its report
+    as the item's, marking the item done in the same transaction, and write its files. An item
+    already done is left as it is (a task that ran twice is stored once); a draft whose quotes
+    are not this library's text (a worker's copy out of date) is refused whole. Returns the
+    item's error, or None."""
+    from synth.pipeline.publish import publish
+    from synth.pipeline.run import save
+
+    if store.batch_item_done(batch_id, line):
+        return None
+    try:
+        for extraction in draft.extractions:
+            store.save_extraction(extraction)
+        report = save(store, draft.report, (batch_id, line))
+        if out is not None:
+            publish(store, settings, report, out, formats)
+    except SynthError as err:
+        return str(err)
+    return None
 
 
 # How an engine runs a batch's unfinished items: (settings, batch id, items, out, formats,

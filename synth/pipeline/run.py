@@ -311,9 +311,11 @@ class Resume:
 
 
 def run_pipeline(tools: Tools, question: str, options: RunOptions, resume: Resume = Resume(),
-                 batch_item: tuple[str, int] | None = None) -> Report:
+                 batch_item: tuple[str, int] | None = None, store_report: bool = True) -> Report:
     """Run the stages from where ``resume`` says; the report is stored and returned.
-    ``batch_item`` (batch id, line) is marked done with the report, in one transaction."""
+    ``batch_item`` (batch id, line) is marked done with the report, in one transaction. With
+    ``store_report=False`` the report is returned unstored (``version`` None), for another
+    process to :func:`save`; the stages' own work (extractions, verdicts) is stored still."""
     question = check_question(question)
     stages: dict[str, Stage] = {}
     papers = resume.papers
@@ -336,16 +338,18 @@ def run_pipeline(tools: Tools, question: str, options: RunOptions, resume: Resum
     stages["synthesize"] = synthesize_stage(question, answer, claims, llm)
     report = assemble(tools, question, options, papers, claims, scorer or tools.scorer.name,
                       stages)
-    return save(tools.store, report, batch_item)
+    return save(tools.store, report, batch_item) if store_report else report
 
 
 def run_ask(store: Store, settings: Settings, embedder: Embedder, question: str,
             options: RunOptions = RunOptions(), *, scorer: PairScorer | None = None,
             progress: Progress = no_progress,
-            batch_item: tuple[str, int] | None = None) -> Report:
-    """Answer ``question`` from the literature: the whole pipeline; the report is stored."""
+            batch_item: tuple[str, int] | None = None, store_report: bool = True) -> Report:
+    """Answer ``question`` from the literature: the whole pipeline; the report is stored
+    (with ``store_report=False``, returned for the caller to store: :func:`run_pipeline`)."""
     tools = Tools.make(store, settings, embedder, options.budget, scorer, progress)
-    return run_pipeline(tools, question, options, batch_item=batch_item)
+    return run_pipeline(tools, question, options, batch_item=batch_item,
+                        store_report=store_report)
 
 
 def assemble(tools: Tools, question: str, options: RunOptions, papers: list[ScreenedPaper],
