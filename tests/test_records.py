@@ -305,8 +305,10 @@ def test_a_question_drafted_on_a_copy_of_the_library_is_stored_once_by_the_drive
         stored = load_report(store, row["report_id"])
     assert stored.question == items[0].question and stored.claims
     assert json.loads((out / f"{stored.id}-v1.json").read_text())["id"] == stored.id
-    _, _, failed = draft_item(load_settings(env={}, home=tmp_path / "empty"), items[0])
-    assert failed and "no passages" in failed  # one line that says what to do
+    elsewhere = load_settings(env={}, home=tmp_path / "elsewhere")  # a node without the library
+    _, none, failed = draft_item(elsewhere, items[0])
+    assert none is None and failed and "is not on the worker node" in failed
+    assert not elsewhere.db_path.exists()  # no empty library made there
     stale = drafted.extractions[0].claims[0]  # a worker's copy whose text is not the driver's
     moved = drafted.extractions[0].model_copy(update={"claims": [stale.model_copy(
         update={"char_start": stale.char_start + 1})]})

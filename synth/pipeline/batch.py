@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import socket
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -145,7 +146,12 @@ def draft_item(settings: Settings, item: Item) -> tuple[int, Draft | None, str |
     """One question of a batch, run on a library that does not keep its report (a cluster
     worker's): (its line, the draft or None, its error or None). The stages' own work
     (extractions, verdicts) is kept in that library; the driver stores the draft
-    (:func:`store_draft`)."""
+    (:func:`store_draft`). A node without the library gets no new, empty one: its error says
+    so."""
+    if not settings.db_path.is_file():
+        return item.line, None, (f"the library {settings.db_path} is not on the worker node "
+                                 f"{socket.gethostname()}: give every node the library at that "
+                                 "path (a shared disk, or a copy), then run the batch again")
     try:
         with open_store(settings.db_path) as store:
             report = _ask(store, settings, item, None, store_report=False)
