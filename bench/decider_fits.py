@@ -48,12 +48,13 @@ Scored = list[dict[str, list[Evidence]]]
 VERDICT_OF = {v: k for k, v in TO_SCIFACT.items()}
 
 
-def scifact_evidence(scorer: XencScorer) -> tuple[Scored, list[str]]:
+def scifact_evidence(scorer: XencScorer, score_all: bool) -> tuple[Scored, list[str]]:
     store = open_store(OUT / "scifact-home" / "library.db")
     import_snapshot(store, DATA / "scifact" / "corpus.jsonl")
     searcher = Searcher(store, CachedEmbedder(store, load_embedder()))
     claims = load_claims(DATA / "scifact" / "claims_train.jsonl")
-    scored = [score_evidence(c["claim"], searcher, scorer) for c in claims]
+    scored = [score_evidence(c["claim"], searcher, scorer, score_all=score_all)
+              for c in claims]
     store.close()
     return scored, [gold_label(c) for c in claims]
 
@@ -71,12 +72,14 @@ def measure(decider, scored: Scored, gold: Sequence[str]) -> str:
             f"{expected_calibration_error(confidence, right):.3f}")
 
 
-def held_in_fits(scorer: XencScorer) -> dict[str, tuple[Scored, list]]:
+def held_in_fits(scorer: XencScorer, score_all: bool) -> dict[str, tuple[Scored, list]]:
     """The held-in claims' evidence, per set a decider may be fitted on, and both together."""
     claims, _ = verifier.load_check_covid(DATA / "check-covid")
     _, held = verifier.split_by_abstract(claims)
-    fits = {"Check-COVID held": verifier.decider_examples(held, DATA / "check-covid", scorer),
-            "Citation-Integrity dev": verifier.citation_decider_examples(DATA / "nli", scorer)}
+    fits = {"Check-COVID held": verifier.decider_examples(held, DATA / "check-covid", scorer,
+                                                                   score_all=score_all),
+            "Citation-Integrity dev": verifier.citation_decider_examples(DATA / "nli", scorer,
+                                                                           score_all=score_all)}
     fits["both"] = (fits["Check-COVID held"][0] + fits["Citation-Integrity dev"][0],
                     fits["Check-COVID held"][1] + fits["Citation-Integrity dev"][1])
     return fits
@@ -94,8 +97,10 @@ def main() -> None:
     args = parser.parse_args()
     scorer = TeacherScorer(args.teacher) if args.teacher else XencScorer(args.weights)
     name = args.teacher.name if args.teacher else args.weights.name
-    scifact, gold = scifact_evidence(scorer)
-    fits = {} if args.ceiling_only else held_in_fits(scorer)
+    # other gates need every selected sentence scored, the shipped one only those it passes
+    score_all = any(g != decide.MIN_COVERAGE for g in args.gate or [])
+    scifact, gold = scifact_evidence(scorer, score_all)
+    fits = {} if args.ceiling_only else held_in_fits(scorer, score_all)
     print(f"{name}: deciders measured on {len(gold)} SciFact train claims\n")
     print("| gate | fitted on | held-in out-of-fold macro-F1 | SciFact macro-F1 | SUPPORT | "
           "CONTRADICT | NEI | accuracy | mean confidence | ECE |\n" + "|---" * 10 + "|")

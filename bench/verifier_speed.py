@@ -1,6 +1,6 @@
 """How fast the default verifier checks claims, and what each way of making it faster costs.
 
-    python bench/verifier_speed.py [--claims 300]
+    python bench/verifier_speed.py [--claims 300] [--path WORDS ...]
 
 On the first ``--claims`` SciFact train claims, open retrieval over its 5,183 abstracts (the
 library of ``bench/out/scifact-home``: what ingest stores, passages and their embeddings,
@@ -12,9 +12,13 @@ deciding), for each variant of the scoring path:
 * ONNX Runtime float32 and dynamic int8 (``onnxruntime.quantization``), when the ``onnx``
   package is installed to export the model (it is not a synth dependency);
 * shorter inputs (128 tokens instead of 192) and fewer sentences per paper (4 instead of 6),
-  each on the shipped path.
+  each on the shipped path;
+* every selected sentence scored, as synth did before it scored only the sentences that may
+  decide (:func:`synth.verification.verify.worth_scoring`), on the shipped path.
 
-Each line: claims/s, the seconds split into retrieval and scoring, claim-level macro-F1 on
+``--path WORDS`` runs only the paths whose name holds those words (``--path shipped`` the three
+on the shipped path; the shipped path itself always runs, as the labels' reference). Each
+line: claims/s, the seconds split into retrieval and scoring, claim-level macro-F1 on
 those claims, and the share of claims whose label matches the shipped path's.
 """
 
@@ -109,7 +113,7 @@ def torch_scorer(dtype: str) -> XencScorer:
 
 
 @contextmanager
-def setting(module: object, name: str, value: int) -> Iterator[None]:
+def setting(module: object, name: str, value: object) -> Iterator[None]:
     old = getattr(module, name)
     setattr(module, name, value)
     try:
@@ -129,13 +133,17 @@ def variants(folder: Path) -> list[tuple[str, Callable[[], XencScorer], tuple]]:
                  ("onnxruntime int8 dynamic", lambda: OnnxScorer(folder, True), ())]
     rows += [("shipped path, 128 tokens", XencScorer, (xenc, "MAX_TOKENS", 128)),
              ("shipped path, 4 sentences per paper", XencScorer,
-              (verify, "SENTENCES_PER_PAPER", 4))]
+              (verify, "SENTENCES_PER_PAPER", 4)),
+             ("shipped path, every sentence scored", XencScorer,
+              (verify, "worth_scoring", lambda candidates: candidates))]
     return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=300)
+    parser.add_argument("--path", action="append", default=[],
+                        help="only the scoring paths whose name holds these words")
     args = parser.parse_args()
     store = open_store(OUT / "scifact-home" / "library.db")
     import_snapshot(store, DATA / "scifact" / "corpus.jsonl")
@@ -147,7 +155,9 @@ def main() -> None:
           "shipped |\n|---|---|---|---|---|---|")
     first: list[str] | None = None
     with tempfile.TemporaryDirectory() as tmp:
-        for name, make, change in variants(Path(tmp)):
+        for i, (name, make, change) in enumerate(variants(Path(tmp))):
+            if i and args.path and not any(words in name for words in args.path):
+                continue
             scorer = make()
             with setting(*change) if change else nullcontext():
                 timings = Timings()

@@ -15,7 +15,7 @@ from synth.cli import cli
 from synth.config import load_settings
 from synth.errors import InvalidClaim, ModelError
 from synth.library.ingest import ingest
-from synth.records.verdicts import MIN_COVERAGE, Evidence
+from synth.records.verdicts import MIN_COVERAGE, MIN_SIMILARITY, Evidence
 from synth.search.embed import CachedEmbedder, embed_missing
 from synth.search.hybrid import Searcher, tokens
 from synth.store.db import open_store
@@ -23,7 +23,7 @@ from synth.verification.backends import load_scorer
 from synth.verification.decide import FEATURES, ClaimClassifier, Thresholds
 from synth.verification.evaluate import eval_scifact, expected_calibration_error, f1_scores
 from synth.verification.scorers import label_order
-from synth.verification.verify import decide, verify_claim
+from synth.verification.verify import decide, score_evidence, verify_claim
 from training.fitting import fit_claim_decider
 
 from .conftest import DATA, PDFS
@@ -175,6 +175,45 @@ def test_a_quoted_claim_is_scored_only_against_the_other_papers(pdf_library, emb
                            paper_ids=ids, source_paper_id="1111.2011v2")
     assert "1111.2011v2" in {e.paper_id for e in checked.evidence}
     assert checked.grounded == "supported" and checked.grounded_confidence is not None
+
+
+class CountingScorer(KeywordScorer):
+    """The keyword scorer, counting the pairs it is given."""
+
+    def __init__(self) -> None:
+        self.pairs: list[tuple[str, str]] = []
+
+    def score(self, pairs):
+        self.pairs += pairs
+        return super().score(pairs)
+
+
+def test_only_sentences_that_may_decide_are_scored(pdf_library, embedder) -> None:
+    searcher = Searcher(pdf_library, embedder)
+    claim = "Quantum criticality on a Bethe lattice"
+    some, every = CountingScorer(), CountingScorer()
+    kept = score_evidence(claim, searcher, some)
+    full = score_evidence(claim, searcher, every, score_all=True)
+    assert len(some.pairs) < len(every.pairs)
+    for pid, rows in full.items():
+        may = [r for r in rows if r.similarity >= MIN_SIMILARITY and r.coverage >= MIN_COVERAGE]
+        # the sentences that may decide are all scored; a paper without one keeps its closest
+        assert kept[pid] == (may or [max(rows, key=lambda r: (r.coverage, r.similarity))])
+    decider = Thresholds()
+    assert decide(claim, kept, "k", decider) == decide(claim, full, "k", decider)
+
+
+def test_scoring_only_what_may_decide_keeps_the_real_verdicts(pdf_library, embedder) -> None:
+    scorer = load_scorer("synth-xenc", CachedEmbedder(pdf_library, embedder))
+    searcher = Searcher(pdf_library, embedder)
+    for claim in ("PaSa outperforms Google Scholar on academic paper search recall.",
+                  "Quantum criticality on a Bethe lattice is described by mean-field theory."):
+        kept = decide(claim, score_evidence(claim, searcher, scorer), "x", scorer.decider)
+        full = decide(claim, score_evidence(claim, searcher, scorer, score_all=True), "x",
+                      scorer.decider)
+        # a pair's bfloat16 score moves slightly with what it is batched with
+        assert kept.label == full.label
+        assert kept.confidence == pytest.approx(full.confidence, abs=0.03)
 
 
 @pytest.mark.parametrize("claim", ["", "   ", "x" * 5000])

@@ -200,7 +200,8 @@ def write_weights(out: Path, tensors: dict, meta: dict) -> None:
     save_file(tensors, str(out), metadata={"synth": json.dumps(meta)})
 
 
-def decider_examples(held: list[dict], folder: Path, scorer) -> tuple[list[dict], list[str]]:
+def decider_examples(held: list[dict], folder: Path, scorer,
+                     score_all: bool = False) -> tuple[list[dict], list[str]]:
     """Scored evidence and claim labels for fitting the claim decider, from the held claims run
     through the real pipeline (a temporary library of the whole corpus, open retrieval).
 
@@ -208,7 +209,9 @@ def decider_examples(held: list[dict], folder: Path, scorer) -> tuple[list[dict]
     and retrieval with its own abstract left out of the library (insufficient: what a claim
     the library does not address looks like). Check-COVID's own NOTENOUGHINFO claims are not
     used here: every one repeats the text of a SUPPORT or REFUTE claim and is NEI only for
-    one particular sentence, so at claim level it would teach the decider noise."""
+    one particular sentence, so at claim level it would teach the decider noise.
+    ``score_all``: score every selected sentence, not only those that may decide at the
+    shipped gates (for fitting deciders at other gates)."""
     from synth.verification.verify import TOP_PAPERS, score_evidence
 
     scored, labels = [], []
@@ -216,11 +219,11 @@ def decider_examples(held: list[dict], folder: Path, scorer) -> tuple[list[dict]
         for c in held:
             if c["label"] == "NOTENOUGHINFO":
                 continue
-            scored.append(score_evidence(c["claim"], searcher, scorer))
+            scored.append(score_evidence(c["claim"], searcher, scorer, score_all=score_all))
             labels.append(CLAIM_LABEL[c["label"]])
             others = [p for p in every if p != c["cord_id"]]
             scored.append(score_evidence(c["claim"], searcher, scorer, paper_ids=others,
-                                         max_papers=TOP_PAPERS))
+                                         max_papers=TOP_PAPERS, score_all=score_all))
             labels.append("insufficient")
     return scored, labels
 
@@ -246,7 +249,8 @@ def temporary_library(corpus: Path, keep: Path | None = LIBRARIES):
             yield Searcher(store, CachedEmbedder(store, load_embedder())), store.paper_ids()
 
 
-def citation_decider_examples(nli: Path, scorer) -> tuple[list[dict], list[str]]:
+def citation_decider_examples(nli: Path, scorer,
+                              score_all: bool = False) -> tuple[list[dict], list[str]]:
     """As :func:`decider_examples`, from Citation-Integrity's dev claims (held-in: no stage
     trains on them) in a temporary library of its corpus: each SUPPORT / REFUTE claim by open
     retrieval with its label, and again with its cited abstracts left out (insufficient);
@@ -263,13 +267,13 @@ def citation_decider_examples(nli: Path, scorer) -> tuple[list[dict], list[str]]
             claim, label = tidy(c["claim"]), verdict[gold_label(c)]
             if not claim or len(claim) > MAX_CLAIM_CHARS:
                 continue  # a claim synth refuses to check teaches the decider nothing
-            scored.append(score_evidence(claim, searcher, scorer))
+            scored.append(score_evidence(claim, searcher, scorer, score_all=score_all))
             labels.append(label)
             if label != "insufficient":
                 cited = {str(d) for d in c["evidence"]}
                 others = [p for p in every if p not in cited]
                 scored.append(score_evidence(claim, searcher, scorer, paper_ids=others,
-                                             max_papers=TOP_PAPERS))
+                                             max_papers=TOP_PAPERS, score_all=score_all))
                 labels.append("insufficient")
     return scored, labels
 

@@ -48,9 +48,16 @@ class Decider(Protocol):
         ...
 
 
+def can_decide(similarity: float, coverage: float) -> bool:
+    """Whether a sentence may decide: its passage close enough to the claim in meaning
+    (``similarity``) and the sentence in words (``coverage``, the share of the claim's
+    content words it holds)."""
+    return similarity >= MIN_SIMILARITY and coverage >= MIN_COVERAGE
+
+
 def bearing(rows: list[Evidence]) -> list[Evidence]:
-    """The sentences that may decide: close enough to the claim in meaning and in words."""
-    return [r for r in rows if r.similarity >= MIN_SIMILARITY and r.coverage >= MIN_COVERAGE]
+    """The sentences that may decide (:func:`can_decide`)."""
+    return [r for r in rows if can_decide(r.similarity, r.coverage)]
 
 
 def evidence_features(rows: list[Evidence]) -> list[float]:

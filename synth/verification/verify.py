@@ -4,9 +4,15 @@
    (or only of the papers given).
 2. Score: cut those passages into sentences (each keeps its span in the paper's full text),
    keep each paper's ``SENTENCES_PER_PAPER`` sentences sharing most words with the claim, and
-   score each (claim, sentence) pair with the :mod:`synth.verification.scorers` scorer. Each sentence also
-   carries its passage's embedding similarity to the claim, from the search, and the share of
-   the claim's content words it contains (``coverage``).
+   score each (claim, sentence) pair that may decide with the
+   :mod:`synth.verification.scorers` scorer. Each sentence carries its passage's embedding
+   similarity to the claim, from the search, and the share of the claim's content words it
+   contains (``coverage``); only a sentence that clears both gates
+   (:func:`synth.verification.decide.can_decide`) may decide, so only those are scored, and
+   of a paper with none, its one closest sentence (the paper is insufficient whatever the
+   scores, and that sentence is the one shown). Labels and confidences are those of scoring
+   every sentence: on SciFact train, 24% of the selected sentences clear the gates, so a claim
+   costs about a third of the pairs (``bench/verifier_speed.py``).
 3. Decide with a :mod:`synth.verification.decide` decider: the default scorer's fitted claim classifier
    (calibrated confidence), or thresholds for other scorers. Each paper gets a verdict from its
    own evidence, and the claim one from all of it.
@@ -33,7 +39,7 @@ from synth.parsing.numbers import numbers_agree
 from synth.records.papers import Hit
 from synth.records.verdicts import Evidence, Verdict
 from synth.search.hybrid import Searcher, tokens
-from synth.verification.decide import Decider, Thresholds
+from synth.verification.decide import Decider, Thresholds, can_decide
 from synth.verification.scorers import PairScorer
 
 TOP_PAPERS = 3
@@ -119,33 +125,68 @@ def decide(claim: str, per_paper: dict[str, list[Evidence]], scorer: str, decide
     return verdict
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence selected for a claim, before scoring: its hit, span, text and gates."""
+
+    hit: Hit
+    start: int
+    end: int
+    text: str
+    similarity: float
+    coverage: float
+
+
+def worth_scoring(candidates: list[Candidate]) -> list[Candidate]:
+    """The sentences that may decide, and of each paper with none its closest one (by
+    coverage, then similarity), in their order."""
+    keep = {id(c) for c in candidates if can_decide(c.similarity, c.coverage)}
+    papers_with = {c.hit.paper_id for c in candidates if id(c) in keep}
+    closest: dict[str, Candidate] = {}
+    for c in candidates:
+        if c.hit.paper_id not in papers_with:
+            best = closest.get(c.hit.paper_id)
+            if best is None or (c.coverage, c.similarity) > (best.coverage, best.similarity):
+                closest[c.hit.paper_id] = c
+    keep |= {id(c) for c in closest.values()}
+    return [c for c in candidates if id(c) in keep]
+
+
 def score_evidence(claim: str, searcher: Searcher, scorer: PairScorer, *,
                    paper_ids: list[str] | None = None, max_papers: int | None = None,
-                   timings: Timings | None = None) -> dict[str, list[Evidence]]:
+                   timings: Timings | None = None,
+                   score_all: bool = False) -> dict[str, list[Evidence]]:
     """Steps 1 and 2: the retrieved papers' evidence sentences, scored, grouped by paper.
     Papers considered: at most ``max_papers``, by default all of ``paper_ids`` when given,
-    else :data:`TOP_PAPERS`."""
+    else :data:`TOP_PAPERS`. Scored: the sentences that may decide, and a paper's closest one
+    where none may (:func:`worth_scoring`); ``score_all``: every selected sentence (for
+    studies of the gates themselves)."""
     claim = check_claim(claim)
     start = time.perf_counter()
     hits = searcher.search(claim, top=30, paper_ids=paper_ids)
     by_paper = select_hits(hits, max_papers or (len(paper_ids) if paper_ids else TOP_PAPERS))
-    sentences = [s for paper_hits in by_paper.values()
-                 for s in evidence_sentences(claim, paper_hits)]
+    words = set(tokens(claim))
+    candidates = [Candidate(hit, s, e, text,
+                            hit.similarity if hit.similarity is not None else 1.0,
+                            round(len(words & set(tokens(text))) / max(len(words), 1), 4))
+                  for paper_hits in by_paper.values()
+                  for hit, s, e, text in evidence_sentences(claim, paper_hits)]
+    if not score_all:
+        candidates = worth_scoring(candidates)
     middle = time.perf_counter()
-    probs = scorer.score([(claim, text) for _, _, _, text in sentences])
+    probs = scorer.score([(claim, c.text) for c in candidates])
     if timings is not None:
         timings.retrieval += middle - start
         timings.scoring += time.perf_counter() - middle
     per_paper: dict[str, list[Evidence]] = {pid: [] for pid in by_paper}
-    words = set(tokens(claim))
-    for (hit, s, e, text), (pe, pn, pc) in zip(sentences, probs):
+    for c, (pe, pn, pc) in zip(candidates, probs):
+        hit = c.hit
         per_paper[hit.paper_id].append(Evidence(
             paper_id=hit.paper_id, version=hit.version, title=hit.title,
-            passage_id=hit.passage_id, page=hit.page, char_start=s, char_end=e,
-            quote=text, entailment=round(float(pe), 4),
+            passage_id=hit.passage_id, page=hit.page, char_start=c.start, char_end=c.end,
+            quote=c.text, entailment=round(float(pe), 4),
             neutral=round(float(pn), 4), contradiction=round(float(pc), 4),
-            similarity=hit.similarity if hit.similarity is not None else 1.0,
-            coverage=round(len(words & set(tokens(text))) / max(len(words), 1), 4)))
+            similarity=c.similarity, coverage=c.coverage))
     return per_paper
 
 
