@@ -191,6 +191,25 @@ def test_a_paper_naming_none_of_the_question_s_models_is_off_point(embedder) -> 
     assert answer.verdict == "yes" and answer.papers_for == ["A"]
 
 
+def test_a_result_of_a_paper_squarely_on_the_question_counts_in_its_own_words(embedder) -> None:
+    question = "Is a mandatory general surgery rotation necessary in the surgical clerkship?"
+    aim = ("We asked whether a mandatory general surgery rotation is necessary in the surgical "
+           "clerkship by comparing students with and without it.")
+    result = "Data for 54 students showed no differences in scores between groups."
+    method = "Scores were compared with the Mann-Whitney test."
+    claims = [claim(1, "A", result), claim(2, "A", method, kind="method"),
+              claim(3, "B", result)]
+    texts = {"A": f"{aim} {method} {result}", "B": f"Students rotate through wards. {result}"}
+    _, scored = answer_question(question, claims, [paper("A", 0.75), paper("B", 0.75)], texts,
+                                ScriptedStance(), embedder)
+    assert all(c.relevance is not None and c.relevance < 0.4 for c in scored)
+    # A holds the question's aspects: its result counts, its method does not; B does not
+    assert [c.on_point for c in scored] == [True, False, False]
+    _, scored = answer_question(question, claims[:1], [paper("A", 0.5)], texts,
+                                ScriptedStance(), embedder)
+    assert not scored[0].on_point  # the same paper less similar to the question: off point
+
+
 def test_an_open_question_lists_key_findings_results_first(embedder) -> None:
     question = "How does 4-bit quantization change the memory and accuracy of language models?"
     texts = {

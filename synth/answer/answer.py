@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from synth.answer.relevance import ON_POINT, relevances
+from synth.answer.relevance import on_point, relevances, squarely_on
 from synth.answer.stance import StanceModel, shipped
 from synth.records.reports import Answer, PaperStance, ReportClaim, ScreenedPaper
 from synth.search.embed import Embedder
@@ -74,8 +74,10 @@ def answer_question(question: str, claims: list[ReportClaim], papers: list[Scree
     scores = relevances(question, [c.text for c in claims], embedder,
                         [acronyms_of.get(c.paper_id, {}) for c in claims],
                         [similarity.get(c.paper_id, 0.0) for c in claims])
-    claims = [c.model_copy(update={"relevance": r,
-                                   "on_point": r >= ON_POINT and c.paper_id in naming})
+    square = {pid for pid, text in texts.items()
+              if squarely_on(question, text, acronyms_of[pid], similarity.get(pid, 0.0))}
+    claims = [c.model_copy(update={"relevance": r, "on_point": c.paper_id in naming
+                                   and on_point(r, c.claim_type, c.paper_id in square)})
               for c, r in zip(claims, scores)]
     kept = sum(p.kept for p in papers)
     if is_yes_no(question):

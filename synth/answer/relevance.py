@@ -9,10 +9,19 @@
   finding of a paper squarely on the question counts though it says "the SLT group" where
   the question says "split-liver transplantation".
 
-A claim is **on point** when its relevance is at least :data:`ON_POINT` and its paper names
-at least one of the question's named things (when the question names any: a paper on another
-model does not answer a question about LoRA). Only on-point claims count for the answer, for
-answerability and for the review score.
+A claim is **on point** when its paper names at least one of the question's named things
+(when the question names any: a paper on another model does not answer a question about
+LoRA) and either its relevance is at least :data:`ON_POINT`, or it is a result (a finding,
+comparison or limitation) of a paper **squarely on the question** (:func:`squarely_on`: the
+paper's best passage at similarity :data:`SQUARE_SIMILARITY` or more, and its text holding
+:data:`SQUARE_COVERAGE` of the question's aspects or more). A study's result rarely repeats
+the question ("Data for 54 students showed no differences in scores between groups" answers
+"Is a mandatory general surgery rotation necessary in the surgical clerkship?"), so on its
+own words it scores 0.2-0.4; its paper says what it is a result of. Only on-point claims count
+for the answer, for answerability and for the review score.
+
+On PubMedQA-L's 500 questions (``bench/pubmedqa.py``) a paper squarely on the question is the
+question's own abstract for 76% of questions, and any other kept paper for 0.2% of them.
 """
 
 from __future__ import annotations
@@ -23,6 +32,9 @@ from synth.search.embed import Embedder
 from synth.search.question import aspects, held_terms
 
 ON_POINT = 0.4
+SQUARE_SIMILARITY = 0.6
+SQUARE_COVERAGE = 0.7
+RESULT_TYPES = frozenset({"finding", "comparison", "limitation"})
 
 
 def coverage(question_aspects: set[str], text: str, defined: dict[str, set[str]]) -> float:
@@ -42,3 +54,17 @@ def relevances(question: str, texts: list[str], embedder: Embedder,
     wanted = aspects(question)
     return [round((coverage(wanted, text, acr) + max(float(cos), 0.0) + max(sim, 0.0)) / 3, 4)
             for text, cos, acr, sim in zip(texts, cosines, defined, paper_similarity)]
+
+
+def squarely_on(question: str, text: str, defined: dict[str, set[str]], similarity: float) -> bool:
+    """Whether a paper is squarely on the question: its best passage's similarity at least
+    :data:`SQUARE_SIMILARITY` and its ``text`` holding at least :data:`SQUARE_COVERAGE` of
+    the question's aspects (``defined``: the acronyms it and the question define)."""
+    return (similarity >= SQUARE_SIMILARITY
+            and coverage(aspects(question), text, defined) >= SQUARE_COVERAGE)
+
+
+def on_point(relevance: float, claim_type: str, square: bool) -> bool:
+    """Whether a claim counts (its paper naming the question's named things aside): relevance
+    at least :data:`ON_POINT`, or a result of a paper squarely on the question (``square``)."""
+    return relevance >= ON_POINT or (claim_type in RESULT_TYPES and square)
