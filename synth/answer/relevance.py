@@ -20,8 +20,9 @@ the question ("Data for 54 students showed no differences in scores between grou
 own words it scores 0.2-0.4; its paper says what it is a result of. Only on-point claims count
 for the answer, for answerability and for the review score.
 
-On PubMedQA-L's 500 questions (``bench/pubmedqa.py``) a paper squarely on the question is the
-question's own abstract for 76% of questions, and any other kept paper for 0.2% of them.
+On PubMedQA-L's 500 questions (``bench/pubmedqa.py``, each question's own abstract and four
+other kept abstracts) the question's own abstract is squarely on it for 76% of the questions,
+and 0.2% of the other kept abstracts are.
 """
 
 from __future__ import annotations

@@ -10,9 +10,10 @@
    contains (``coverage``); only a sentence that clears both gates
    (:func:`synth.verification.decide.can_decide`) may decide, so only those are scored, and
    of a paper with none, its one closest sentence (the paper is insufficient whatever the
-   scores, and that sentence is the one shown). Labels and confidences are those of scoring
-   every sentence: on SciFact train, 24% of the selected sentences clear the gates, so a claim
-   costs about a third of the pairs (``bench/verifier_speed.py``).
+   scores, and that sentence is the one shown). The labels are those of scoring every
+   sentence (in float32 the confidences too; in bfloat16 a pair's score moves slightly with
+   what it is batched with): on SciFact train 24% of the selected sentences clear the gates,
+   so a claim costs a third of the pairs and half the time (``bench/verifier_speed.py``).
 3. Decide with a :mod:`synth.verification.decide` decider: the default scorer's fitted claim classifier
    (calibrated confidence), or thresholds for other scorers. Each paper gets a verdict from its
    own evidence, and the claim one from all of it.
