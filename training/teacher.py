@@ -1,7 +1,7 @@
 """A larger encoder fine-tuned as the verifier's pair scorer, to measure what model size buys.
 
     python -m training.teacher ../shared/data/check-covid --nli ../shared/data/nli \
-        --backbone FOLDER --out DIR [--epochs 1]
+        --backbone FOLDER --out DIR [--epochs 1] [--lr 2e-5] [--float32]
     python bench/decider_fits.py --teacher DIR
 
 ``FOLDER`` is a local sentence-transformers model folder, e.g. all-mpnet-base-v2 assembled from
@@ -16,9 +16,23 @@ verifier it would check one or two claims a second. What it is for: the claim-le
 of a bigger scorer on the same data (``bench/decider_fits.py --teacher DIR``), and, if that
 ceiling is worth it, a teacher whose scores a MiniLM student learns.
 
-Measured once (2026-12-07): ``--limit 3875`` (a seeded half of the pairs), one epoch, 996 s,
-final loss 1.05 (barely past chance); SciFact-CV ceiling 0.551, against 0.542 for the shipped
-MiniLM and 0.560 for MiniLM on all the pairs for three epochs (training/README.md).
+Measured (2026-12-07), all at the learning rate MiniLM trains with, 5e-5 (the head 20 times
+it), bfloat16 autocast:
+
+- ``--limit 3875`` (a seeded half of the pairs), one epoch, 996 s, final loss 1.05 (barely past
+  chance); SciFact-CV ceiling 0.551, against 0.542 for the shipped MiniLM and 0.560 for MiniLM
+  on all the pairs for three epochs (training/README.md).
+- all 7,749 pairs, two epochs, 5,562 s: epoch losses 1.068 and 1.0988, which is ln 3: the
+  model collapsed to the same output for every pair (the class-weighted loss of a uniform
+  guess). Its ceiling was not measured: it would say nothing of the backbone. The half run's
+  1.05 was most likely the same failure under way, so 0.551 is not the larger backbone's
+  ceiling either.
+
+Hence ``--lr`` (default 2e-5, the usual rate for a 110M-parameter BERT-style encoder) and
+``--float32``, and the mean loss every 50 steps in the log: a run whose loss is not clearly
+below 1.0 by the end of its first epoch is failing. A 1,600-pair check (100 steps) is too short
+to tell: mpnet at 2e-5 1.081, MiniLM at 5e-5 1.071. Untried for want of compute: a full run at
+2e-5 or 1e-5, in float32.
 """
 
 from __future__ import annotations
@@ -49,7 +63,8 @@ COPIED = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tok
 
 
 def train_teacher(folder: Path, nli: Path, backbone: Path, out: Path, epochs: int = 1,
-                  limit: int | None = None, log=print) -> dict:
+                  limit: int | None = None, lr: float = 2e-5, bf16: bool = True,
+                  log=print) -> dict:
     """Fine-tune ``backbone`` on the in-domain pairs (a seeded sample of ``limit`` of them,
     for a shorter run); write it whole into ``out``."""
     from safetensors.torch import save_file
@@ -64,11 +79,12 @@ def train_teacher(folder: Path, nli: Path, backbone: Path, out: Path, epochs: in
         pairs, labels = [pairs[i] for i in chosen], [labels[i] for i in chosen]
     log(f"teacher {backbone.name}: {len(pairs)} pairs {np.bincount(labels, minlength=3).tolist()}")
     started = time.perf_counter()
-    encoder, classifier = train_cross_encoder(pairs, labels, epochs=epochs, group=True,
-                                              bf16=True, location=str(backbone), log=log)
+    encoder, classifier = train_cross_encoder(pairs, labels, epochs=epochs, group=True, lr=lr,
+                                              bf16=bf16, location=str(backbone), log=log)
     meta = {"backbone": backbone.name, "trained_on": f"Check-COVID train; {domain}",
             "command": f"python -m training.teacher {folder} --nli {nli} --backbone {backbone} "
-                       f"--out {out} --epochs {epochs}" + (f" --limit {limit}" if limit else ""),
+                       f"--out {out} --epochs {epochs} --lr {lr}" + ("" if bf16 else " --float32")
+                       + (f" --limit {limit}" if limit else ""),
             "date": date.today().isoformat(), "epochs": epochs, "pairs": len(pairs),
             "seconds": round(time.perf_counter() - started)}
     out.mkdir(parents=True, exist_ok=True)
@@ -118,9 +134,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True, help="folder for the weights")
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--limit", type=int, help="a seeded sample of N pairs only (a shorter run)")
+    parser.add_argument("--lr", type=float, default=2e-5,
+                        help="the encoder's learning rate (the head's is 20 times it)")
+    parser.add_argument("--float32", action="store_true", help="no bfloat16 autocast")
     args = parser.parse_args()
     meta = train_teacher(args.check_covid, args.nli, args.backbone, args.out, args.epochs,
-                         args.limit)
+                         args.limit, args.lr, not args.float32)
     print(json.dumps(meta, indent=2))
 
 

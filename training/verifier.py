@@ -180,8 +180,9 @@ def train_cross_encoder(pairs: list[tuple[str, str]], labels: list[int], *, epoc
             optimiser.step()
             schedule.step()
             total += float(loss.detach()) * len(idx)
-            if step % 200 == 0:
-                log(f"  step {step}: {time.perf_counter() - start_time:.0f} s")
+            if step % 50 == 0:
+                log(f"  step {step}: {time.perf_counter() - start_time:.0f} s, mean loss "
+                    f"{total / min(step * batch, len(pairs)):.4f}")
         log(f"epoch {epoch + 1}/{epochs}: loss {total / len(pairs):.4f} "
             f"({time.perf_counter() - start_time:.0f} s)")
     encoder.eval()
