@@ -199,8 +199,10 @@ def test_only_sentences_that_may_decide_are_scored(pdf_library, embedder) -> Non
         may = [r for r in rows if r.similarity >= MIN_SIMILARITY and r.coverage >= MIN_COVERAGE]
         # the sentences that may decide are all scored; a paper without one keeps its closest
         assert kept[pid] == (may or [max(rows, key=lambda r: (r.coverage, r.similarity))])
-    decider = Thresholds()
-    assert decide(claim, kept, "k", decider) == decide(claim, full, "k", decider)
+    some_verdict, every_verdict = (decide(claim, kept, "k", Thresholds()),
+                                   decide(claim, full, "k", Thresholds()))
+    assert (some_verdict.label, some_verdict.confidence) == (every_verdict.label,
+                                                             every_verdict.confidence)
 
 
 def test_scoring_only_what_may_decide_keeps_the_real_verdicts(pdf_library, embedder) -> None:
