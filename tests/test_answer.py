@@ -23,10 +23,10 @@ from synth.search.question import (
     is_yes_no,
     mentions,
     question_acronyms,
-    statement,
 )
 from synth.search.retrieve import PaperEvidence
 from synth.search.screen import screen
+from synth.search.statement import outcome, statement
 from synth.store.db import open_store
 
 
@@ -75,6 +75,39 @@ def test_questions_are_read_for_kind_statement_and_named_things() -> None:
         "Tailored interventions can increase mammography use."
     assert statement("Is there still a need for transplantation?") == \
         "There is still a need for transplantation."
+    # the auxiliary behind the subject, whatever adjectives and articles the subject holds
+    for question, said in [
+            ("Is the clinically positive axilla in breast cancer really a contraindication to "
+             "biopsy?", "The clinically positive axilla in breast cancer is really a "
+             "contraindication to biopsy."),
+            ("Is dexamethasone an effective alternative to oral prednisone?",
+             "Dexamethasone is an effective alternative to oral prednisone."),
+            ("Is the international normalised ratio (INR) reliable?",
+             "The international normalised ratio (INR) is reliable."),
+            ("Percutaneous ethanol injection: is aspiration of ethanol-mixed fluid "
+             "advantageous?", "Aspiration of ethanol-mixed fluid is advantageous."),
+            ("Can predilatation in valve implantation be omitted?",
+             "Predilatation in valve implantation can be omitted."),
+            ("Does induction chemotherapy have a role in nasopharyngeal carcinoma?",
+             "Induction chemotherapy has a role in nasopharyngeal carcinoma."),
+            ("Does the use of atypical antipsychotics as adjunctive therapy result in cost "
+             "savings?", "The use of atypical antipsychotics as adjunctive therapy results in "
+             "cost savings."),
+            ("Prompting Providers about Increased Patient Risk: Does It Work?",
+             "Prompting Providers about Increased Patient Risk Works."),
+            ("Did the traffic law reform push police enforcement?",
+             "The traffic law reform did push police enforcement."),
+            ("Can you deliver accurate tidal volume by manual resuscitator?",
+             "You can deliver accurate tidal volume by manual resuscitator."),
+            ("Is there any relationship between infection and sclerosis?",
+             "There is a relationship between infection and sclerosis."),
+            ("Has the 80-hour workweek improved resident education?",
+             "The 80-hour workweek has improved resident education."),
+            ("Are margins and T-stage accurate predictors of local control?",
+             "Margins and T-stage are accurate predictors of local control."),
+            ("Is duration of psychological treatment related to return into treatment?",
+             "Duration of psychological treatment is related to return into treatment.")]:
+        assert statement(question) == said, question
     assert entities("How does the speed of SecLM-fine-tuned Llama3, Codestral and Deepseek R1 "
                     "vary?") == ["SecLM", "Llama3", "Codestral", "Deepseek R1"]
     assert entities("Are Large Language Models Good Prompt Optimizers?") == []
@@ -124,6 +157,35 @@ def test_papers_on_one_side_answer_yes_or_no_counting_papers_not_sentences(embed
     answer, _ = answer_question(QUANT, [claim(1, "B", AGAINST)], [paper("B")],
                                 {"B": AGAINST}, ScriptedStance(), embedder)
     assert answer.verdict == "no" and answer.papers_against == ["B"]
+
+
+def test_the_outcome_a_question_asks_about_is_read_from_its_predicate() -> None:
+    assert outcome(QUANT) == ["memory"]
+    assert outcome("Does speculative decoding speed up inference of large language "
+                   "models?") == ["speed", "inference"]
+    assert outcome("Can PRISM predict length of PICU stay?") == ["length", "PICU", "stay"]
+    assert outcome("Is tumour expression of VEGF associated with venous invasion?") == [
+        "venous", "invasion"]
+    # an adjective or a comparison is no one outcome; nor is an open question
+    assert outcome("Double balloon enteroscopy: is it safe in a community setting?") == []
+    assert outcome("Does LoRA match full fine-tuning on reasoning tasks?") == []
+    assert outcome("How does quantization reduce memory?") == []
+
+
+def test_only_claims_that_speak_of_the_outcome_take_a_side(embedder) -> None:
+    # paper B's on-point result is about something else (confidence, not memory): it takes
+    # no side, and the answer says it was left out
+    other = "4-bit quantization of large language models reduces their confidence by 12%."
+    claims = [claim(1, "A", FOR), claim(2, "B", other)]
+    answer, scored = answer_question(QUANT, claims, [paper("A"), paper("B")],
+                                     {"A": FOR, "B": other}, ScriptedStance(), embedder)
+    assert scored[1].on_point and scored[1].stance is None and scored[0].stance == "for"
+    assert answer.papers_for == ["A"] and [s.paper_id for s in answer.stances] == ["A"]
+    assert answer.text.endswith("1 other paper with claims on point says nothing of memory.")
+    # when no claim speaks of it (a study's results in their own words), all of them count
+    answer, scored = answer_question(QUANT, [claim(2, "B", other)], [paper("B")],
+                                     {"B": other}, ScriptedStance(), embedder)
+    assert answer.papers_for == ["B"] and scored[0].stance == "for"
 
 
 def test_papers_that_lean_both_ways_without_going_far_answer_on_balance(embedder) -> None:

@@ -139,3 +139,21 @@ def test_a_teacher_trains_on_any_encoder_folder_and_scores_as_the_verifier_does(
                                                "Masks cut transmission by 30%."),
                                               ("Masks reduce transmission.",
                                                "The sky is blue.")]), atol=1e-3)
+    # a further run goes on from the teacher's own encoder (a fresh head)
+    from safetensors import safe_open
+
+    from training.teacher import as_backbone
+
+    with as_backbone(out) as location, safe_open(str(Path(location) / "model.safetensors"),
+                                                 framework="pt") as f:
+        keys = set(f.keys())
+        with safe_open(str(out / "model.safetensors"), framework="pt") as g:
+            first = next(k for k in keys if k.endswith("weight"))
+            assert np.allclose(f.get_tensor(first).numpy(),
+                               g.get_tensor(f"encoder.{first}").numpy())
+    # the encoder's own names ("embeddings.", "encoder.layer."), without the head
+    assert "embeddings.word_embeddings.weight" in keys
+    assert not any(k.startswith(("classifier.", "encoder.embeddings")) for k in keys)
+    again = train_teacher(DATA / "check-covid", NLI, out, tmp_path / "again", limit=16,
+                          log=lambda *_: None)
+    assert again["pairs"] == 16 and (tmp_path / "again" / "model.safetensors").exists()

@@ -11,7 +11,9 @@ import pytest
 from synth.verification.scorers import LABELS
 from synth.verification.xenc import XencScorer
 from training.verifier import (
+    PUBMEDQA_REPEAT,
     load_check_covid,
+    pubmedqa_pairs,
     save_adapters,
     split_by_abstract,
     synthetic_training_pairs,
@@ -46,6 +48,24 @@ def test_pairs_label_rationales_by_the_claim_label(check_covid) -> None:
     assert LABELS[labels[pairs.index((refute["claim"], rationale))]] == "contradiction"
     assert all(c == refute["claim"] for c, _ in pairs)
     assert LABELS[labels[-1]] == "neutral"  # a sentence of another abstract
+
+
+def test_pubmedqa_pairs_are_statements_against_conclusions_outside_the_held_part() -> None:
+    import json
+
+    from training.stance import held
+
+    items = json.loads((DATA / "pubmedqa" / "pqal_dev.json").read_text())
+    pairs, labels = pubmedqa_pairs(DATA / "pubmedqa")
+    fitting = [item for pmid, item in items.items() if not held(pmid)]
+    assert len(pairs) == len(labels) == PUBMEDQA_REPEAT * len(fitting) > 0
+    conclusions = {" ".join(item["LONG_ANSWER"].split()): item for item in fitting}
+    held_conclusions = {" ".join(item["LONG_ANSWER"].split())
+                        for pmid, item in items.items() if held(pmid)}
+    for (claim, evidence), label in zip(pairs, labels):
+        assert evidence not in held_conclusions and claim.endswith(".")
+        want = {"yes": "entailment", "no": "contradiction", "maybe": "neutral"}
+        assert LABELS[label] == want[conclusions[evidence]["final_decision"]]
 
 
 def test_synthetic_pairs_come_from_training_abstracts_and_an_arxiv_file(check_covid) -> None:

@@ -5,6 +5,8 @@
     python -m training.verifier ../shared/data/check-covid --decider-only   # weights kept
     python -m training.verifier ../shared/data/check-covid --nli ../shared/data/nli \
         --one-stage --epochs 1 --out FILE     # general sets and in-domain pairs together
+    python -m training.verifier ../shared/data/check-covid --nli ../shared/data/nli \
+        --pubmedqa ../shared/data/pubmedqa --bf16 --out FILE   # + PubMedQA conclusions
 
 Check-COVID (Wang et al. 2023, MIT licence) pairs news-style COVID claims with sentences of a
 CORD-19 abstract, labelled SUPPORT / REFUTE / NOTENOUGHINFO. Its abstracts are split by
@@ -298,9 +300,34 @@ def synthetic_training_pairs(train_claims: list[dict], corpus: dict[str, list[st
     return pairs, [LABELS.index(n) for n in names]
 
 
+PUBMEDQA_LABEL = {"yes": "entailment", "no": "contradiction", "maybe": "neutral"}
+PUBMEDQA_REPEAT = 3
+
+
+def pubmedqa_pairs(folder: Path) -> tuple[list[tuple[str, str]], list[int]]:
+    """PubMedQA-L's questions outside the stance model's held part (:func:`training.stance.held`),
+    each as (its statement, its abstract's conclusion): an expert's yes -> entailment, no ->
+    contradiction, maybe -> neutral; biomedical claims against the sentences that answer them,
+    in the authors' own words ("... is not safe to treat patients with low infiltrative rectal
+    carcinoma"). Repeated :data:`PUBMEDQA_REPEAT` times, so some 300 pairs weigh against
+    7,749."""
+    from synth.search.statement import statement
+    from training.stance import held
+
+    items = json.loads((folder / "pqal_dev.json").read_text())
+    pairs, labels = [], []
+    for pmid, item in items.items():
+        if held(pmid):
+            continue
+        pairs.append((statement(item["QUESTION"]), " ".join(item["LONG_ANSWER"].split())))
+        labels.append(LABELS.index(PUBMEDQA_LABEL[item["final_decision"]]))
+    return pairs * PUBMEDQA_REPEAT, labels * PUBMEDQA_REPEAT
+
+
 def train(folder: Path, out: Path, epochs: int = 3, abstracts: Path | None = None,
           synthetic: int = 0, start: Path | None = None, nli: Path | None = None,
-          replay: int = 0, one_stage: bool = False, bf16: bool = False, log=print) -> dict:
+          replay: int = 0, one_stage: bool = False, bf16: bool = False,
+          pubmedqa: Path | None = None, log=print) -> dict:
     """The whole recipe of the module docstring; writes ``out`` and returns its metadata.
     With ``start`` (a :func:`general_stage` file) training continues from it; with ``nli``,
     Citation-Integrity's training pairs join Check-COVID's (the in-domain stage), and
@@ -323,6 +350,10 @@ def train(folder: Path, out: Path, epochs: int = 3, abstracts: Path | None = Non
         elif replay:
             extra, extra_labels, replayed = mix(nli, replay_mix(replay), after=GENERAL_MIX)
             pairs, labels = pairs + extra, labels + extra_labels
+    if pubmedqa is not None:
+        extra, extra_labels = pubmedqa_pairs(pubmedqa)
+        log(f"{len(extra)} PubMedQA conclusion pairs")
+        pairs, labels = pairs + extra, labels + extra_labels
     if synthetic:
         extra, extra_labels = synthetic_training_pairs(train_claims, corpus, abstracts,
                                                        synthetic)
@@ -338,12 +369,15 @@ def train(folder: Path, out: Path, epochs: int = 3, abstracts: Path | None = Non
                 f"; Citation-Integrity train (MIT): {domain}" if domain else "") + (
                 f"; general pairs {'(one stage)' if one_stage else 'replayed'}: {replayed}"
                 if replayed else "") + (
-                f"; in-domain pairs repeated {DOMAIN_REPEAT} times" if one_stage else ""),
+                f"; in-domain pairs repeated {DOMAIN_REPEAT} times" if one_stage else "") + (
+                f"; PubMedQA-L (MIT) conclusions of the questions outside the stance model's "
+                f"held part, {PUBMEDQA_REPEAT} times" if pubmedqa else ""),
             "general_stage": first,
             "command": "python -m training.verifier ../shared/data/check-covid" + (
                 f" --abstracts {abstracts} --synthetic {synthetic}" if synthetic else "") + (
                 f" --start {start}" if start else "") + (f" --nli {nli}" if nli else "") + (
                 f" --replay {replay}" if replay else "") + (
+                f" --pubmedqa {pubmedqa}" if pubmedqa else "") + (
                 " --one-stage" if one_stage else " --bf16" if bf16 else "") +
                 f" --epochs {epochs}",
             "date": date.today().isoformat(), "epochs": epochs, "delta_rank": DELTA_RANK,
@@ -464,6 +498,9 @@ def main() -> None:
     parser.add_argument("--bf16", action="store_true",
                         help="train in bfloat16 autocast where the CPU has it (implied by "
                         "--one-stage; the other recipes were trained in float32)")
+    parser.add_argument("--pubmedqa", type=Path, metavar="FOLDER",
+                        help="the pubmedqa/ data folder: its conclusions (outside the stance "
+                        "model's held part) join the in-domain pairs")
     parser.add_argument("--decider-only", action="store_true",
                         help="keep the weights in --out and refit only the claim decider")
     args = parser.parse_args()
@@ -481,7 +518,7 @@ def main() -> None:
     else:
         meta = train(args.check_covid, args.out, args.epochs or 3, args.abstracts,
                      args.synthetic, start=args.start, nli=args.nli, replay=args.replay,
-                     one_stage=args.one_stage, bf16=args.bf16)
+                     one_stage=args.one_stage, bf16=args.bf16, pubmedqa=args.pubmedqa)
     print(json.dumps({k: v for k, v in meta.items() if k != "decider"}, indent=2))
 
 

@@ -4,8 +4,12 @@ Only on-point claims that rest on their source count: verbatim quotes (the offli
 extractor's claims are sentences of the paper) and paraphrases the verifier found supported by
 their own paper.
 
-**Yes/no questions.** The question becomes a statement (:func:`synth.search.question.statement`)
-and the verifier scores each on-point claim against it; the stance model
+**Yes/no questions.** The question becomes a statement (:func:`synth.search.statement.statement`)
+and the verifier scores each on-point claim that speaks of the question's outcome against it
+(:func:`speaking`: a claim holding a word of :func:`synth.search.statement.outcome`, "memory"
+for "Does quantization reduce the memory of LLMs?"; every on-point claim when none does, or
+when the question has no outcome, as "is X safe?"). An on-point claim about something else
+takes no side, and the answer line counts the papers left out that way; the stance model
 (:mod:`synth.answer.stance`) turns a paper's on-point claims, their scores and their result
 cues into ``P(yes)``, the probability that the paper says the statement holds. A paper is
 for the statement when ``P(yes) >= 0.5``, against it otherwise, and the answer line gives
@@ -38,14 +42,15 @@ from synth.search.embed import Embedder
 from synth.search.question import (
     acronyms,
     entities,
+    held_terms,
     is_yes_no,
     mentions,
     ordered_aspects,
     question_acronyms,
     squash,
-    statement,
     terms,
 )
+from synth.search.statement import outcome, statement
 from synth.verification.scorers import PairScorer
 
 CLAIM_BAND = 0.1
@@ -81,7 +86,7 @@ def answer_question(question: str, claims: list[ReportClaim], papers: list[Scree
               for c, r in zip(claims, scores)]
     kept = sum(p.kept for p in papers)
     if is_yes_no(question):
-        return yes_no(question, claims, kept, scorer, covered, missing, stance)
+        return yes_no(question, claims, kept, scorer, covered, missing, stance, acronyms_of)
     return open_findings(question, claims, kept, covered, missing), claims
 
 
@@ -119,12 +124,35 @@ def unanswered(kept: int, missing: list[str]) -> str:
     return text + (f"; none mentions {' or '.join(missing)}." if missing else ".")
 
 
+def speaking(question: str, claims: list[ReportClaim],
+             defined: dict[str, dict[str, set[str]]]) -> list[ReportClaim]:
+    """The claims that speak of the question's outcome (:func:`speak_of_outcome`); all of them
+    when none does. ``defined``: the acronyms each paper defines."""
+    said = speak_of_outcome(question, [c.text for c in claims],
+                            [defined.get(c.paper_id, {}) for c in claims])
+    return [c for c, speaks in zip(claims, said) if speaks] or claims
+
+
+def speak_of_outcome(question: str, texts: list[str],
+                     defined: list[dict[str, set[str]]]) -> list[bool]:
+    """Whether each text holds a word of the question's outcome
+    (:func:`synth.search.statement.outcome`; an acronym its paper defines counts as its words):
+    all true when the question has no outcome."""
+    wanted = {t for word in outcome(question) for t in terms(word)}
+    return [not wanted or bool(wanted & held_terms(text, acr))
+            for text, acr in zip(texts, defined)]
+
+
 def yes_no(question: str, claims: list[ReportClaim], kept: int, scorer: PairScorer,
-           covered: list[str], missing: list[str],
-           model: StanceModel | None = None) -> tuple[Answer, list[ReportClaim]]:
+           covered: list[str], missing: list[str], model: StanceModel | None = None,
+           defined: dict[str, dict[str, set[str]]] | None = None
+           ) -> tuple[Answer, list[ReportClaim]]:
     model = model or shipped()
     said = statement(question)
-    on_point = [c for c in claims if counts(c)]
+    bearing = [c for c in claims if counts(c)]
+    on_point = speaking(question, bearing, defined or {})
+    silent = list(dict.fromkeys(c.paper_id for c in bearing
+                                if c.paper_id not in {s.paper_id for s in on_point}))
     probs = scorer.score([(said, c.text) for c in on_point]) if on_point else []
     prob_of = {c.n: p for c, p in zip(on_point, probs)}
     own_p = {c.n: model.p_yes(prob_of[c.n], [c.text]) for c in on_point}
@@ -179,6 +207,10 @@ def yes_no(question: str, claims: list[ReportClaim], kept: int, scorer: PairScor
     head = {"yes": "Yes", "no": "No", "mixed": "Mixed"}[verdict]
     if pro and con and verdict != "mixed":  # papers lean both ways, none of them far
         head += f" on balance (P(yes) {pooled:.2f} over {counted(len(stances), 'paper')})"
+    if silent:
+        parts.append(f"{counted(len(silent), 'other paper')} with claims on point "
+                     f"{'says' if len(silent) == 1 else 'say'} nothing of "
+                     f"{' or '.join(outcome(question))}")
     text = f"{head}: " + "; ".join(parts) + "."
     if missing:
         text = (f"Partly answered: {addressed(covered, missing)}. On what they address: "

@@ -166,7 +166,9 @@ def stance_line() -> str:
     held = (record.get("report") or {}).get("held") or {}
     line = ("Answer: each paper's P(yes) comes from synth's stance model over the verifier's "
             "scores of the question's statement given the paper's on-point claims and the "
-            "claims' result language; a paper is for the statement at 0.5 or more.")
+            "claims' result language; only claims that name what the question asks about "
+            "(its outcome) take a side when any does; a paper is for the statement at 0.5 or "
+            "more.")
     if held:
         line += (f" On {held.get('questions')} expert-answered PubMedQA questions it was not "
                  f"fitted on, it agreed with the experts {held.get('accuracy', 0):.0%} of the "

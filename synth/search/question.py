@@ -1,15 +1,10 @@
-"""What a question asks, read from its words: whether it is a yes/no question, the statement
-it asks about, its aspects and the named things it mentions.
+"""What a question asks, read from its words: whether it is a yes/no question, its aspects and
+the named things it mentions.
 
 - :func:`is_yes_no`: the question's last clause opens with an auxiliary ("Does LoRA match
   ...?", "Double balloon enteroscopy: is it safe ...?").
-- :func:`statement`: that clause read as a statement, for the verifier to score claims
-  against: the auxiliary dropped, a leading "it" / "they" replaced by what came before the
-  colon ("Is it safe in a community setting?" after "Double balloon enteroscopy:" ->
-  "Double balloon enteroscopy is safe in a community setting."). Copulas and modals move
-  behind the subject, and "does" becomes the verb's -s, when the subject ends at a known verb
-  or predicate word; otherwise the auxiliary is dropped ("Do X match Y?" -> "X match Y."),
-  which the cross-encoder reads the same way.
+- :func:`synth.search.statement.statement` and :func:`~synth.search.statement.outcome` read a
+  yes/no question's clause as a statement and name what it asks about.
 - :func:`terms`: a text's content words as 5-letter stems (stop words out); :func:`aspects`
   are the question's, and a claim's relevance is the share of them it holds
   (:func:`held_terms`: an acronym counts as the words it stands for, whether the paper
@@ -33,16 +28,6 @@ from synth.library.arxiv_ids import STOPWORDS
 AUXILIARIES = frozenset("""do does did is are was were am can could will would should shall
 may might must has have had""".split())
 WH_WORDS = frozenset("what which how why when where who whom whose".split())
-_COPULAS = frozenset("is are was were can could will would should may might must".split())
-# Words that end a subject: a verb or a predicate follows ("can interventions increase ...").
-_PREDICATE_START = re.compile(
-    r"^(increase|decrease|reduce|improve|predict|affect|cause|promote|prevent|match|"
-    r"outperform|help|lead|change|influence|correlate|differ|exist|work|remain|require|"
-    r"provide|replace|benefit|alter|contribute|depend|occur|result|show|play|make|become|"
-    r"associated|related|linked|effective|efficacious|safe|useful|better|worse|superior|"
-    r"inferior|necessary|feasible|accurate|reliable|possible|able|needed|important|"
-    r"good|bad|beneficial|harmful|sufficient|comparable|equivalent|similar|different|higher|lower|"
-    r"\w+ed|\w+ive|\w+ful|\w+able|\w+ible)$", re.I)
 
 
 _TERM = re.compile(r"[^\W_][\w\-]*")
@@ -116,38 +101,6 @@ def is_yes_no(question: str) -> bool:
     before, last = clause(question)
     opening = {(part.split() or [""])[0].lower() for part in (before, last)}
     return not opening & WH_WORDS
-
-
-def statement(question: str) -> str:
-    """The yes/no question read as the statement whose truth it asks about (see the module
-    docstring); an open question is returned as it is, without its question mark."""
-    before, last = clause(question)
-    words = last.split()
-    if not words or words[0].lower() not in AUXILIARIES:
-        text = " ".join(question.split()).rstrip(" ?")
-        return text + "." if is_yes_no(question) else text
-    aux, rest = words[0].lower(), words[1:]
-    if rest and rest[0].lower() in ("it", "they", "this", "these") and before:
-        rest = before.split() + rest[1:]
-    if aux in _COPULAS and rest and rest[0].lower() == "there":
-        rest = ["there", aux, *rest[1:]]  # "are there any ...?" -> "there are any ..."
-    elif aux in _COPULAS or aux == "does":
-        for i, word in enumerate(rest[1:], start=1):
-            if _PREDICATE_START.match(word.strip(",.")):
-                rest = (rest[:i] + [aux] + rest[i:] if aux != "does"
-                        else rest[:i] + [third_person(word)] + rest[i + 1:])
-                break
-    text = " ".join(rest)
-    return (text[:1].upper() + text[1:] + ".") if text else ""
-
-
-def third_person(verb: str) -> str:
-    """``reduce`` -> ``reduces``, ``match`` -> ``matches``, ``vary`` -> ``varies``."""
-    if re.search(r"(s|sh|ch|x|z|o)$", verb):
-        return verb + "es"
-    if re.search(r"[^aeiou]y$", verb):
-        return verb[:-1] + "ies"
-    return verb + "s"
 
 
 def aspects(question: str) -> set[str]:
