@@ -106,7 +106,7 @@ def claims_of(pmid: str, item: dict, embedder: Embedder) -> list[str]:
     square = squarely_on(question, text, defined, similarity)
     kept = [t for t, r in zip(texts, scores) if on_point(r, claim_type(t), square)]
     speaks = speak_of_outcome(question, kept, [defined] * len(kept))
-    return [t for t, s in zip(kept, speaks) if s] or kept
+    return [t for t, s in zip(kept, speaks) if s]
 
 
 def featurise(items: dict, scorer, embedder: Embedder) -> tuple[list[str], np.ndarray, list[str]]:

@@ -130,17 +130,17 @@ def speaking(question: str, claims: list[ReportClaim],
     when none does. ``defined``: the acronyms each paper defines."""
     said = speak_of_outcome(question, [c.text for c in claims],
                             [defined.get(c.paper_id, {}) for c in claims])
-    return [c for c, speaks in zip(claims, said) if speaks] or claims
+    return [c for c, speaks in zip(claims, said) if speaks]
 
 
 def speak_of_outcome(question: str, texts: list[str],
                      defined: list[dict[str, set[str]]]) -> list[bool]:
     """Whether each text holds a word of the question's outcome
     (:func:`synth.search.statement.outcome`; an acronym its paper defines counts as its words):
-    all true when the question has no outcome."""
+    all true when the question has no outcome or no text holds one."""
     wanted = {t for word in outcome(question) for t in terms(word)}
-    return [not wanted or bool(wanted & held_terms(text, acr))
-            for text, acr in zip(texts, defined)]
+    said = [bool(wanted & held_terms(text, acr)) for text, acr in zip(texts, defined)]
+    return said if any(said) else [True] * len(texts)
 
 
 def yes_no(question: str, claims: list[ReportClaim], kept: int, scorer: PairScorer,
@@ -151,8 +151,9 @@ def yes_no(question: str, claims: list[ReportClaim], kept: int, scorer: PairScor
     said = statement(question)
     bearing = [c for c in claims if counts(c)]
     on_point = speaking(question, bearing, defined or {})
+    speaking_papers = {c.paper_id for c in on_point}
     silent = list(dict.fromkeys(c.paper_id for c in bearing
-                                if c.paper_id not in {s.paper_id for s in on_point}))
+                                if c.paper_id not in speaking_papers))
     probs = scorer.score([(said, c.text) for c in on_point]) if on_point else []
     prob_of = {c.n: p for c, p in zip(on_point, probs)}
     own_p = {c.n: model.p_yes(prob_of[c.n], [c.text]) for c in on_point}

@@ -47,8 +47,8 @@ _VERB = re.compile(
     r"\w+ize|\w+ise|\w+ify)$", re.I)
 # Words that open a predicate after "is / are X": an adjective or participle, a comparison,
 # an adverb of degree or time, or an -ing form of a verb of change (named, then by suffix).
-_PREDICATE_WORD = re.compile(
-    r"^(associated|related|linked|effective|efficacious|safe|useful|better|worse|superior|"
+_PREDICATE_WORDS = (
+    r"associated|related|linked|effective|efficacious|safe|useful|better|worse|superior|"
     r"inferior|necessary|feasible|accurate|reliable|possible|able|needed|important|aware|"
     r"worth|good|bad|beneficial|harmful|sufficient|comparable|equivalent|similar|different|"
     r"higher|lower|greater|smaller|larger|more|less|present|absent|true|valid|justified|"
@@ -57,9 +57,10 @@ _PREDICATE_WORD = re.compile(
     r"always|still|really|also|truly|actually|ever|equally|necessarily|indeed|currently|"
     r"increasing|decreasing|improving|making|getting|changing|rising|declining|becoming|"
     r"working|significant|prevalent|efficient|consistent|deficient|evident|apparent|"
-    r"adequate|specific|equal|worthwhile|satisfying|correct|adherent)$", re.I)
-_PREDICATE = re.compile(_PREDICATE_WORD.pattern[:-2] + r"|\w+ed|\w+ive|\w+ful|\w+able|\w+ible|"
-                        r"\w+ous)$", re.I)
+    r"adequate|specific|equal|worthwhile|satisfying|correct|adherent")
+_PREDICATE_WORD = re.compile(rf"^({_PREDICATE_WORDS})$", re.I)
+_PREDICATE = re.compile(rf"^({_PREDICATE_WORDS}|\w+ed|\w+ive|\w+ful|\w+able|\w+ible|\w+ous)$",
+                        re.I)
 # Of those, words that open a predicate whatever follows ("is X still dangerous", "is X worth
 # the effort", "is X making a difference")
 _OPENS_PREDICATE = frozenset("""always still really also truly actually ever equally necessarily
@@ -68,9 +69,10 @@ _DETERMINERS = frozenset("a an the".split())
 _PRONOUNS = frozenset("it they we you i he she one this these those".split())
 # After one of these a word belongs to the subject's noun phrase ("the clinically positive
 # axilla", "aspiration of ethanol-mixed fluid")
-_INSIDE = frozenset("""a an the this that these those its their his her our your any all each
-every some no of in on for with by to from at after before during among between without within
-into than versus vs vs. and or per under over about via""".split())
+_PREPOSITIONS = frozenset("""of in on for with by to from at after before during among between
+without within into than versus vs vs. per under over about via""".split())
+_INSIDE = _PREPOSITIONS | frozenset("""a an the this that these those its their his her our your
+any all each every some no and or""".split())
 # Words after which an adjective is still part of the subject ("positive axilla") are content
 # words; a predicate adjective is followed by a function word or nothing ("safe and effective",
 # "associated with")
@@ -120,7 +122,7 @@ def subject_and_predicate(question: str) -> tuple[str, list[str], int | None] | 
 def predicate_start(aux: str, rest: list[str]) -> int | None:
     """Where the subject of ``aux rest...?`` ends: the index in ``rest`` of the verb or
     predicate that follows it, or None when no word reads as one."""
-    plain = [w.strip(",.;:()\"'").lower() for w in rest]
+    plain = [plain_word(rest, i) for i in range(len(rest))]
     if aux in _MODALS:  # "can X be ...", "should X have ..."
         for i in range(1, len(plain)):
             if plain[i] in ("be", "have"):
@@ -154,8 +156,8 @@ def predicate_start(aux: str, rest: list[str]) -> int | None:
     return None
 
 
-_PREPOSITIONS = frozenset("""of in on for with by to from at after before during among between
-without within into than versus vs vs. per under over about via across against""".split())
+# Where an outcome's words end ("reduce the memory of large language models" -> memory)
+_ENDS_OUTCOME = _PREPOSITIONS | {"across", "against"}
 
 
 def outcome(question: str) -> list[str]:
@@ -180,13 +182,13 @@ def outcome(question: str) -> list[str]:
     found: list[str] = [rest[at]] if _OUTCOME_VERB.match(head) else []
     for i in range(at + 1, len(rest)):
         plain = plain_word(rest, i)
-        if plain in _PREPOSITIONS:
+        if plain in _ENDS_OUTCOME:
             if found and (plain != "of" or found[-1].lower() not in _MEASURES):
                 break
             continue
         if (terms(plain) and not terms(plain) & subject and not _VERB.match(plain)
                 and not _PREDICATE_WORD.match(plain)):
-            found.append(rest[i].strip(",.;:()\"'"))
+            found.append(rest[i].strip(_PUNCTUATION))
     return found
 
 
@@ -207,9 +209,12 @@ _OUTCOME_VERB = re.compile(r"^(speed|accelerate|shorten|prolong|delay|save|survi
 _INTRANSITIVE = frozenset("exist exists occur remain persist work apply".split())
 
 
+_PUNCTUATION = ",.;:()\"'"
+
+
 def plain_word(words: list[str], i: int) -> str:
     """``words[i]`` lower-cased without punctuation ("" past the end)."""
-    return words[i].strip(",.;:()\"'").lower() if i < len(words) else ""
+    return words[i].strip(_PUNCTUATION).lower() if i < len(words) else ""
 
 
 _IRREGULAR = {"have": "has", "do": "does", "be": "is", "go": "goes"}
