@@ -17,6 +17,7 @@ from synth.records.papers import Hit
 from synth.records.reports import ReportClaim, ScreenedPaper
 from synth.report.review import CEILING_PARTLY, CEILING_UNANSWERED, facts, panel
 from synth.report.sections import answerability, limitations
+from synth.report.synthesize import offline_abstract
 from synth.search.question import (
     acronyms,
     entities,
@@ -122,6 +123,11 @@ def test_questions_are_read_for_kind_statement_and_named_things() -> None:
     assert mentions("Llama3", "we run Llama-3 8B") and mentions("Deepseek R1", "DeepSeek-R1")
     assert mentions("HMO", "women of a health maintenance organization")
     assert not mentions("GPT-4", "GPT-3 and PaLM")
+    # a bracketed acronym is a name of its own; names joined by a slash are alternatives
+    assert entities("Does angiotensin-converting enzyme-1 (ACE-1) gene polymorphism lead to "
+                    "kidney disease?") == ["enzyme-1", "ACE-1"]
+    assert mentions("Chaalia/Pan Masala", "Daily pan masala users were 62%")
+    assert not mentions("Chaalia/Pan Masala", "Betel quid users were 62%")
 
 
 def test_acronyms_count_as_the_words_they_stand_for() -> None:
@@ -197,7 +203,7 @@ def test_papers_that_lean_both_ways_without_going_far_answer_on_balance(embedder
     lean = StanceModel(weights, 0.35, {})
     null = "4-bit quantization made no significant difference to the memory of large models."
     claims = [claim(1, "A", FOR), claim(2, "B", null)]
-    answer, _ = answer_question(QUANT, claims, [paper("A", 0.8), paper("B", 0.5)],
+    answer, _ = answer_question(QUANT, claims, [paper("A", 0.8), paper("B", 0.65)],
                                 {"A": FOR, "B": null}, ScriptedStance(), embedder, lean)
     assert [round(s.p_yes or 0, 2) for s in answer.stances] == [0.59, 0.46]
     assert answer.papers_for == ["A"] and answer.papers_against == ["B"]
@@ -242,6 +248,28 @@ def test_a_half_covered_question_is_partly_answered_and_says_which_half(embedder
     assert all("answer only part" in r.rationale for r in reviews)
 
 
+def test_a_question_whose_only_named_thing_is_its_setting_is_partly_answered(
+        embedder) -> None:
+    # "in the UK" places the question; a study squarely on the rest of it that never says
+    # "UK" answers it in part, and a paper only near it still does not count
+    question = "Does 4-bit quantization reduce the memory of large language models in the UK?"
+    assert entities(question) == ["UK"]
+    near = "Pruning large language models lowered their accuracy by 2 points."
+    texts = {"A": FOR, "B": near}
+    claims = [claim(1, "A", FOR, numbers=[70]), claim(2, "B", near)]
+    answer, scored = answer_question(question, claims, [paper("A", 0.75), paper("B", 0.5)],
+                                     texts, ScriptedStance(), embedder)
+    assert [c.on_point for c in scored] == [True, False]
+    assert answer.verdict == "partly_answered" and answer.papers_for == ["A"]
+    assert answer.text.startswith("Partly answered: no kept paper mentions UK. On what they "
+                                  "address: yes")
+    # a named thing that is what the question is about is not a setting
+    question = "Does LoRA reduce the memory of large language models in the UK?"
+    answer, _ = answer_question(question, claims, [paper("A", 0.75)], {"A": FOR},
+                                ScriptedStance(), embedder)
+    assert answer.verdict == "not_answered"
+
+
 def test_a_paper_naming_none_of_the_question_s_models_is_off_point(embedder) -> None:
     question = "Does LoRA reduce the memory of fine-tuning large language models?"
     texts = {"A": "LoRA reduces the memory of fine-tuning large language models by 3x.",
@@ -270,6 +298,27 @@ def test_a_result_of_a_paper_squarely_on_the_question_counts_in_its_own_words(em
     _, scored = answer_question(question, claims[:1], [paper("A", 0.5)], texts,
                                 ScriptedStance(), embedder)
     assert not scored[0].on_point  # the same paper less similar to the question: off point
+
+
+def test_a_study_squarely_on_the_question_decides_and_papers_near_it_take_no_side(
+        embedder) -> None:
+    # A is a study of the question itself; B (less similar to the question) reports a
+    # result near it: B takes no side, and the answer line says so
+    also = "4-bit quantization reduces the memory of large language models by 65%."
+    claims = [claim(1, "A", FOR), claim(2, "B", AGAINST), claim(3, "A", also)]
+    texts = {"A": f"{FOR} {also}", "B": AGAINST}
+    answer, scored = answer_question(QUANT, claims, [paper("A", 0.75), paper("B", 0.45)],
+                                     texts, ScriptedStance(), embedder)
+    assert all(c.on_point for c in scored) and scored[1].stance is None
+    assert answer.verdict == "yes" and answer.papers_for == ["A"] and not answer.papers_against
+    assert answer.text.endswith("1 other paper less directly on the question takes no side.")
+    # the abstract goes on with the claims that took a side before those that did not
+    assert [s.cites for s in offline_abstract(answer, scored)] == [[1], [3], [2]]
+    claims = claims[:2]
+    # with no study squarely on it, both papers take a side
+    answer, _ = answer_question(QUANT, claims, [paper("A", 0.5), paper("B", 0.45)], texts,
+                                ScriptedStance(), embedder)
+    assert answer.verdict == "mixed" and answer.papers_against == ["B"]
 
 
 def test_an_open_question_lists_key_findings_results_first(embedder) -> None:

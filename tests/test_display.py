@@ -11,6 +11,7 @@ from synth.report.render import cited, detex, md
 @pytest.mark.parametrize(("tex", "shown"), [
     (r"saves \(35\%\) memory", "saves 35% memory"),
     (r"1.14\(\times\) faster", "1.14× faster"),
+    (r"by 15.81\\(\times\\) (16.95\\(\times\\))", "by 15.81× (16.95×)"),  # escaped twice
     (r"a speedup of $2.5\times$", "a speedup of 2.5×"),
     (r"\textbf{SpecExec} reaches \(\sim\)10 tokens", "SpecExec reaches ~10 tokens"),
     ("costs $5 and $10", "costs $5 and $10"),  # prices are not math

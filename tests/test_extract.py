@@ -111,6 +111,28 @@ def test_background_wording_keeps_a_sentence_below_the_claim_bar(background: str
     assert claim_cues(with_number).score >= MIN_CUES
 
 
+@pytest.mark.parametrize("aim", [
+    "To determine whether household food environments are associated with fruit and vegetable "
+    "intake in 1,200 adults.",
+    "This prospective, non-randomized study was undertaken to determine whether the incidence "
+    "of delayed gastric emptying may be reduced.",
+    "The aim of this study was to compare the outcome of 120 patients treated with either "
+    "method.",
+    "We evaluated whether early feeding reduced the length of stay after surgery.",
+    "In this work, we aim to reduce the memory of large language models by 4x."])
+def test_a_study_s_aim_is_not_a_claim(aim: str) -> None:
+    # an aim restates the question ("whether X reduces Y"), so read as a claim it would
+    # always seem to say yes
+    from synth.claims.cues import claim_cues
+
+    assert claim_cues(aim).excluded == "aim: what the study set out to do, not a finding"
+    for finding in ["We evaluated whether early feeding reduced the length of stay and found "
+                    "that it did, by 1.2 days.",
+                    "To address these limitations, we propose a method that reduces "
+                    "hallucination by 12%."]:
+        assert claim_cues(finding).excluded is None
+
+
 def test_question_keeps_only_claims_that_bear_on_it() -> None:
     settings = load_settings()
     abstract = ("Masks reduced household transmission by 30% in a randomised trial of 2,000 "

@@ -24,12 +24,17 @@ answer end to end through ``synth ask``.
 
 Measured with the shipped verifier (the ``report`` in ``synth/data/stance.json``): on the held
 part, 196 questions with claims on point, accuracy 0.551 against 0.500 for always answering
-yes, yes ranked above no with AUC 0.64; on the fitting part out of fold, 0.581 against 0.578.
-Through ``bench/pubmedqa.py``, held 0.486. Before only the claims that name the question's
-outcome counted (when any does): held 0.546, AUC 0.650, bench 0.476; before the statement was
-made grammatical: held 0.556, AUC 0.653, bench 0.481 (0.490 with the previous fit, below).
-With the ``--pubmedqa`` verifier candidate (``--weights``, ``training/README.md``; before the
-outcome rule): held 0.561, AUC 0.663.
+yes, yes ranked above no with AUC 0.66; on the fitting part out of fold, 0.589 against 0.578.
+Through ``bench/pubmedqa.py``, held 0.505 (with the answer stage's rule that studies squarely
+on the question decide). Before a study's aim stopped being a claim ("To determine whether
+..."): held 0.551, AUC 0.641, out of fold 0.581. Tried and not shipped: a stance encoder (the
+verifier fine-tuned, 3 epochs at 2e-5, on the fitting questions' statements against their
+on-point claims and conclusions, this model fitted on its out-of-fold scores): held AUC 0.688,
+accuracy 0.541, through the bench held 0.505, unchanged. Before only the claims that name the
+question's outcome counted (when any does): held 0.546, AUC 0.650, bench 0.476; before the
+statement was made grammatical: held 0.556, AUC 0.653, bench 0.481 (0.490 with the previous
+fit, below). With the ``--pubmedqa`` verifier candidate (``--weights``, ``training/README.md``;
+before the outcome rule): held 0.561, AUC 0.663.
 Before a result of an abstract squarely on the question counted whatever its relevance
 (relevance at least ``ON_POINT`` only): held 181 questions, 0.564 against 0.525, AUC 0.66; out of
 fold 0.595 against 0.572; through the bench, held 0.476.

@@ -5,24 +5,28 @@ extractor's claims are sentences of the paper) and paraphrases the verifier foun
 their own paper.
 
 **Yes/no questions.** The question becomes a statement (:func:`synth.search.statement.statement`)
-and the verifier scores each on-point claim that speaks of the question's outcome against it
-(:func:`speaking`: a claim holding a word of :func:`synth.search.statement.outcome`, "memory"
-for "Does quantization reduce the memory of LLMs?"; every on-point claim when none does, or
-when the question has no outcome, as "is X safe?"). An on-point claim about something else
-takes no side, and the answer line counts the papers left out that way; the stance model
-(:mod:`synth.answer.stance`) turns a paper's on-point claims, their scores and their result
-cues into ``P(yes)``, the probability that the paper says the statement holds. A paper is
-for the statement when ``P(yes) >= 0.5``, against it otherwise, and the answer line gives
-each paper's ``P(yes)`` so a reader sees how sure it is. A claim's own stance is the same
-model over that claim alone, ``neutral`` within :data:`CLAIM_BAND` of 0.5. The verdict
-counts papers, not sentences: **mixed** when one paper is clearly for it and another clearly
-against it (``P(yes)`` at least :data:`MIXED_BAND` beyond 0.5 on each side); otherwise **yes**
-or **no** by the papers' ``P(yes)`` pooled, each weighted by its most relevant on-point
-claim's relevance ("yes on balance" when some papers lean the other way); **not answered**
-when no claim is on point. When
-some of the question's named things appear in no kept paper, the verdict is **partly
-answered** and the line says which part ("the kept papers address LoRA, not GPT-4"); when
-none of them does, it is not answered.
+and the verifier scores the on-point claims against it: those of the papers squarely on the
+question when any is (:func:`directly_on`: a study of the question itself answers it; the
+others are only near it, and the line counts them as taking no side), and of those, the
+claims that speak of the question's outcome (:func:`speaking`: a claim holding a word of
+:func:`synth.search.statement.outcome`, "memory" for "Does quantization reduce the memory of
+LLMs?"; every on-point claim when none does, or when the question has no outcome, as "is X
+safe?"). An on-point claim about something else takes no side, and the answer line counts the
+papers left out that way; the stance model (:mod:`synth.answer.stance`) turns a paper's
+on-point claims, their scores and their result cues into ``P(yes)``, the probability that the
+paper says the statement holds. A paper is for the statement when ``P(yes) >= 0.5``, against
+it otherwise, and the answer line gives each paper's ``P(yes)`` so a reader sees how sure it
+is. A claim's own stance is the same model over that claim alone, ``neutral`` within
+:data:`CLAIM_BAND` of 0.5. The verdict counts papers, not sentences: **mixed** when one paper
+is clearly for it and another clearly against it (``P(yes)`` at least :data:`MIXED_BAND`
+beyond 0.5 on each side); otherwise **yes** or **no** by the papers' ``P(yes)`` pooled, each
+weighted by its most relevant on-point claim's relevance ("yes on balance" when some papers
+lean the other way); **not answered** when no claim is on point. When some of the question's
+named things appear in no kept paper, the verdict is **partly answered** and the line says
+which part ("the kept papers address LoRA, not GPT-4"); when none of them does, it is not
+answered, unless they only place the question (:func:`synth.search.question.settings_named`:
+"in the UK") and a kept paper is squarely on the rest of it: that paper then answers it in
+part ("no kept paper mentions UK").
 
 **Open questions.** The verdict is ``findings``: the three to five on-point claims that
 matter most, results with numbers first, then other findings and comparisons, limitations,
@@ -47,6 +51,7 @@ from synth.search.question import (
     mentions,
     ordered_aspects,
     question_acronyms,
+    settings_named,
     squash,
     terms,
 )
@@ -72,7 +77,6 @@ def answer_question(question: str, claims: list[ReportClaim], papers: list[Scree
                 for e in names}
     covered = [e for e in names if named_by[e]]
     missing = [e for e in names if not named_by[e]]
-    naming = set().union(*named_by.values()) if names else set(texts)
     asked = question_acronyms(question)
     acronyms_of = {pid: {**asked, **acronyms(text)} for pid, text in texts.items()}
     similarity = {p.paper_id: p.similarity for p in papers}
@@ -81,12 +85,16 @@ def answer_question(question: str, claims: list[ReportClaim], papers: list[Scree
                         [similarity.get(c.paper_id, 0.0) for c in claims])
     square = {pid for pid, text in texts.items()
               if squarely_on(question, text, acronyms_of[pid], similarity.get(pid, 0.0))}
+    naming = set().union(*named_by.values()) if names else set(texts)
+    if names and set(settings_named(question, names)) == set(names):
+        naming |= square  # only the setting is named ("in the UK"): a study of the rest counts
     claims = [c.model_copy(update={"relevance": r, "on_point": c.paper_id in naming
                                    and on_point(r, c.claim_type, c.paper_id in square)})
               for c, r in zip(claims, scores)]
     kept = sum(p.kept for p in papers)
     if is_yes_no(question):
-        return yes_no(question, claims, kept, scorer, covered, missing, stance, acronyms_of)
+        return yes_no(question, claims, kept, scorer, covered, missing, stance, acronyms_of,
+                      square)
     return open_findings(question, claims, kept, covered, missing), claims
 
 
@@ -116,12 +124,23 @@ def counted(n: int, word: str) -> str:
 
 def addressed(covered: list[str], missing: list[str]) -> str:
     """Which part of the question the kept papers address, by its named things."""
+    if not covered:
+        return f"no kept paper mentions {', '.join(missing)}"
     return f"the kept papers address {', '.join(covered)}, not {', '.join(missing)}"
 
 
 def unanswered(kept: int, missing: list[str]) -> str:
     text = f"Not answered: no claim of the {counted(kept, 'kept paper')} bears on it"
     return text + (f"; none mentions {' or '.join(missing)}." if missing else ".")
+
+
+def directly_on(claims: list[ReportClaim], square: set[str]) -> list[ReportClaim]:
+    """The claims of the papers squarely on the question (``square``:
+    :func:`synth.answer.relevance.squarely_on`), when any of ``claims`` is one's; all of them
+    otherwise. A study of the question itself answers it; a paper that is only near it (the
+    same disease, another treatment) is context, and its results would outvote the study's."""
+    direct = [c for c in claims if c.paper_id in square]
+    return direct or claims
 
 
 def speaking(question: str, claims: list[ReportClaim],
@@ -145,14 +164,17 @@ def speak_of_outcome(question: str, texts: list[str],
 
 def yes_no(question: str, claims: list[ReportClaim], kept: int, scorer: PairScorer,
            covered: list[str], missing: list[str], model: StanceModel | None = None,
-           defined: dict[str, dict[str, set[str]]] | None = None
-           ) -> tuple[Answer, list[ReportClaim]]:
+           defined: dict[str, dict[str, set[str]]] | None = None,
+           square: set[str] | None = None) -> tuple[Answer, list[ReportClaim]]:
     model = model or shipped()
     said = statement(question)
     bearing = [c for c in claims if counts(c)]
-    on_point = speaking(question, bearing, defined or {})
+    deciding = directly_on(bearing, square or set())
+    deciding_papers = {c.paper_id for c in deciding}
+    aside = list(dict.fromkeys(c.paper_id for c in bearing if c.paper_id not in deciding_papers))
+    on_point = speaking(question, deciding, defined or {})
     speaking_papers = {c.paper_id for c in on_point}
-    silent = list(dict.fromkeys(c.paper_id for c in bearing
+    silent = list(dict.fromkeys(c.paper_id for c in deciding
                                 if c.paper_id not in speaking_papers))
     probs = scorer.score([(said, c.text) for c in on_point]) if on_point else []
     prob_of = {c.n: p for c, p in zip(on_point, probs)}
@@ -212,6 +234,9 @@ def yes_no(question: str, claims: list[ReportClaim], kept: int, scorer: PairScor
         parts.append(f"{counted(len(silent), 'other paper')} with claims on point "
                      f"{'says' if len(silent) == 1 else 'say'} nothing of "
                      f"{' or '.join(outcome(question))}")
+    if aside:
+        parts.append(f"{counted(len(aside), 'other paper')} less directly on the question "
+                     f"{'takes' if len(aside) == 1 else 'take'} no side")
     text = f"{head}: " + "; ".join(parts) + "."
     if missing:
         text = (f"Partly answered: {addressed(covered, missing)}. On what they address: "

@@ -11,7 +11,8 @@
 
 A claim is **on point** when its paper names at least one of the question's named things
 (when the question names any: a paper on another model does not answer a question about
-LoRA) and either its relevance is at least :data:`ON_POINT`, or it is a result (a finding,
+LoRA; when they only place the question, "in the UK", a paper squarely on it also counts)
+and either its relevance is at least :data:`ON_POINT`, or it is a result (a finding,
 comparison or limitation) of a paper **squarely on the question** (:func:`squarely_on`: the
 paper's best passage at similarity :data:`SQUARE_SIMILARITY` or more, and its text holding
 :data:`SQUARE_COVERAGE` of the question's aspects or more). A study's result rarely repeats

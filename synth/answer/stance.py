@@ -16,7 +16,7 @@ Why not the verifier's margin alone: a study's result rarely restates the questi
 entailment of "X improves Y" by "Y was 12% higher with X (p < 0.01)" is weak, and a null result
 ("no significant difference in Y") reads as neutral, not as contradiction. On PubMedQA's
 abstracts the margin alone ranked yes above no with AUC 0.59; the fitted model does so with
-AUC 0.65 on questions it never saw (``training/stance.py``'s docstring has the figures).
+AUC 0.66 on questions it never saw (``training/stance.py``'s docstring has the figures).
 """
 
 from __future__ import annotations

@@ -8,7 +8,9 @@ Deterministic pattern rules for the offline extractor (:mod:`synth.claims.extrac
   popularity", "existing methods") with no "we" or "our", and marks sentences that cannot be
   a claim: background about the field (its state, or the problem it faces: "LLMs have achieved
   remarkable ...", "pose challenges", "suffer from", with no number and no "we" or "our"),
-  framing ("we first analyze ...", "this survey reviews ...", "we hope ..."), captions,
+  framing ("we first analyze ...", "this survey reviews ...", "we hope ..."), a study's aim
+  ("To determine whether ...", "The aim of this study was to ...": it restates a question,
+  so read as a claim it would seem to answer it), captions,
   citation-heavy background, questions, fragments, titles and headings (no sentence end),
   table debris, and text addressed to a language model.
 - :func:`claim_type` picks one of :data:`synth.records.claims.CLAIM_TYPES`.
@@ -81,6 +83,20 @@ _FRAMING = re.compile(
     r"discuss|describe|review|introduce|present|"
     r"outline|examine)|we hope|in this (section|chapter)|the rest of (this|the) paper|(is|are) "
     r"organi[sz]ed as follows)\b", re.I)
+_STUDY = r"(?:study|trial|analysis|investigation|survey|review|work|paper|research|project)"
+_AIM = re.compile(
+    r"^\W*to (?:determine|assess|evaluate|examine|investigate|compare|explore|identify|describe"
+    r"|test|study|establish|estimate|clarify|characteri[sz]e|validate|quantify|ascertain"
+    r"|elucidate|analy[sz]e|measure|define|understand|verify|report)\b"
+    r"|\b(?:aims?|purposes?|objectives?|goals?) of (?:this|the|our) (?:present |current )?"
+    + _STUDY + r"s? (?:was|were|is|are) to\b"
+    r"|\b(?:this|the|our) (?:present |current )?(?:[\w-]+,? ){0,3}" + _STUDY
+    + r" (?:aims?|aimed|sought|seeks|intends|was (?:designed|undertaken|conducted|performed"
+    r"|carried out) to (?:determine|assess|evaluate|examine|investigate|compare|explore|test))\b"
+    r"|\bwe (?:aimed|aim|sought|seek|set out|intended|wished|wanted) to\b"
+    r"|\bwe (?:evaluated|investigated|examined|assessed|tested|asked|explored|studied|analy[sz]ed)"
+    r" (?:whether|if)\b", re.I)
+_AIM_RESULT = re.compile(r"\b(?:we|and) (?:found|showed|observed|demonstrated)\b", re.I)
 _OWN_WORK = re.compile(r"\b(we|our|this (paper|work|study)|here)\b", re.I)
 _CAPTION = re.compile(r"^\s*(fig(ure)?|table|tab|algorithm|listing|eq(uation)?)\.?\s*\d+\s*[:.|]",
                       re.I)
@@ -128,6 +144,8 @@ def claim_cues(sentence: str) -> Cues:
         return Cues(0.0, "background: the state of the field, not this paper's finding")
     if _MOTIVATION.search(sentence) and not _OWN_WORK.search(sentence) and not numbers:
         return Cues(0.0, "background: the problem the field faces, not this paper's finding")
+    if _AIM.search(sentence) and not _AIM_RESULT.search(sentence):
+        return Cues(0.0, "aim: what the study set out to do, not a finding")
     if _FRAMING.search(sentence) and not numbers:
         return Cues(0.0, "framing: what the paper does next, not a finding")
     return Cues(score)

@@ -33,7 +33,7 @@ _TEX_SYMBOLS = {"times": "×", "pm": "±", "leq": "≤", "le": "≤", "geq": "�
 _TEX_COMMAND = re.compile(r"\\([A-Za-z]+|[%&_#$,;!])")
 _TEX_WRAPPER = re.compile(r"\\(?:text|mathrm|mathbf|textbf|emph|textit|mathit|operatorname)"
                           r"\s*\{([^{}]*)\}")
-_TEX_MATH = re.compile(r"\\[()\[\]]")
+_TEX_MATH = re.compile(r"\\\\?[()\[\]]")  # "\(" or, as some metadata escapes it, "\\("
 _TEX_DOLLARS = re.compile(r"\$([^$\n]*?[\\^_{][^$\n]*?)\$")  # $...$ holding TeX, not prices
 
 

@@ -166,7 +166,8 @@ def stance_line() -> str:
     held = (record.get("report") or {}).get("held") or {}
     line = ("Answer: each paper's P(yes) comes from synth's stance model over the verifier's "
             "scores of the question's statement given the paper's on-point claims and the "
-            "claims' result language; only claims that name what the question asks about "
+            "claims' result language; when a kept paper is squarely on the question, papers "
+            "only near it take no side; only claims that name what the question asks about "
             "(its outcome) take a side when any does; a paper is for the statement at 0.5 or "
             "more.")
     if held:

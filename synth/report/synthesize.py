@@ -136,7 +136,10 @@ def answer_sentence(answer: Answer) -> Sentence:
 
 
 def offline_abstract(answer: Answer, claims: list[ReportClaim]) -> list[Sentence]:
-    rest = [c for c in on_point_verified(claims) if c.n not in answer.cites]
+    """The answer line, then the other on-point claims: those that took a side on a yes/no
+    question first, each group most relevant first."""
+    rest = sorted((c for c in on_point_verified(claims) if c.n not in answer.cites),
+                  key=lambda c: c.stance is None)
     if answer.verdict == "not_answered":
         rest = []
     return [answer_sentence(answer)] + [claim_sentence(c) for c in rest[:ABSTRACT_CLAIMS]]

@@ -16,7 +16,8 @@ the named things it mentions.
   in capitals, only words with digits; a possessive "'s" is not part of the name, and a
   capitalised word opening a sentence inside the question is not a name).
   :func:`mentions` finds one in a paper's text, spelled with or without spaces and hyphens,
-  and an acronym by the initials of its expansion ("HMO": "health maintenance organization").
+  an acronym by the initials of its expansion ("HMO": "health maintenance organization"), and
+  names joined by a slash by any one of them.
 """
 
 from __future__ import annotations
@@ -119,6 +120,9 @@ def entities(question: str) -> list[str]:
         whole = re.sub(r"['’]s$", "", word.strip(",;:.()[]\"'"))  # "GFRUP's" -> "GFRUP"
         core = _named_part(whole)
         before = words[i - 1] if i else ""
+        if run and word.startswith("("):  # "enzyme-1 (ACE-1)": the bracket names it anew
+            found.append(" ".join(run))
+            run = []
         opens = not i or before.endswith((":", ";", "?")) or (  # a sentence ends ("canal.")
             before.endswith(".") and len(before) > 4 and before.count(".") == 1)
         capital = (core[:1].isupper() and core.lower() not in STOPWORDS
@@ -138,6 +142,23 @@ def entities(question: str) -> list[str]:
     if run:
         found.append(" ".join(run))
     return list(dict.fromkeys(found))
+
+
+_SETTING_WORDS = frozenset("in among from at across within".split())
+
+
+def settings_named(question: str, names: list[str]) -> list[str]:
+    """The named things that only place the question (a preposition at most three words
+    before them: "in the UK", "in Thai women", "in a rural adult West African population"),
+    not what it is about."""
+    words = [w.strip(",;:.()[]\"'?").lower() for w in question.split()]
+    placed = []
+    for name in names:
+        first = name.split()[0].lower()
+        at = next((i for i, w in enumerate(words) if w.startswith(first)), None)
+        if at is not None and _SETTING_WORDS & set(words[max(0, at - 4):at]):
+            placed.append(name)
+    return placed
 
 
 def _named_part(word: str) -> str:
@@ -165,7 +186,10 @@ def squash(text: str) -> str:
 
 def mentions(entity: str, text: str, squashed: str | None = None) -> bool:
     """Does ``text`` name ``entity`` (``squashed``: the text as :func:`squash` makes it,
-    when checking many entities against one text)?"""
+    when checking many entities against one text)? Names joined by a slash are
+    alternatives ("Chaalia/Pan Masala"): any of them will do."""
+    if "/" in entity.strip("/"):
+        return any(mentions(part, text, squashed) for part in entity.split("/") if part.strip())
     if squash(entity) in (squashed if squashed is not None else squash(text)):
         return True
     letters = re.sub(r"[^A-Za-z]", "", entity)
