@@ -119,7 +119,7 @@ def test_background_wording_keeps_a_sentence_below_the_claim_bar(background: str
     "The aim of this study was to compare the outcome of 120 patients treated with either "
     "method.",
     "We evaluated whether early feeding reduced the length of stay after surgery.",
-    "In this work, we aim to reduce the memory of large language models by 4x."])
+    "In this work, we aim to reduce the memory of large language models."])
 def test_a_study_s_aim_is_not_a_claim(aim: str) -> None:
     # an aim restates the question ("whether X reduces Y"), so read as a claim it would
     # always seem to say yes
@@ -129,7 +129,8 @@ def test_a_study_s_aim_is_not_a_claim(aim: str) -> None:
     for finding in ["We evaluated whether early feeding reduced the length of stay and found "
                     "that it did, by 1.2 days.",
                     "To address these limitations, we propose a method that reduces "
-                    "hallucination by 12%."]:
+                    "hallucination by 12%.",
+                    "To study this, we introduce SpecX, which speeds up decoding 2.1x."]:
         assert claim_cues(finding).excluded is None
 
 

@@ -144,7 +144,8 @@ def claim_cues(sentence: str) -> Cues:
         return Cues(0.0, "background: the state of the field, not this paper's finding")
     if _MOTIVATION.search(sentence) and not _OWN_WORK.search(sentence) and not numbers:
         return Cues(0.0, "background: the problem the field faces, not this paper's finding")
-    if _AIM.search(sentence) and not _AIM_RESULT.search(sentence):
+    if (_AIM.search(sentence) and not _AIM_RESULT.search(sentence)
+            and not any(q.unit in ("%", "x", "×") for q in quantities(sentence))):  # "by 5%"
         return Cues(0.0, "aim: what the study set out to do, not a finding")
     if _FRAMING.search(sentence) and not numbers:
         return Cues(0.0, "framing: what the paper does next, not a finding")

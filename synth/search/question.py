@@ -155,7 +155,8 @@ def settings_named(question: str, names: list[str]) -> list[str]:
     placed = []
     for name in names:
         first = name.split()[0].lower()
-        at = next((i for i, w in enumerate(words) if w.startswith(first)), None)
+        at = next((i for i, w in enumerate(words) if w == first),
+                  next((i for i, w in enumerate(words) if w.startswith(first)), None))
         if at is not None and _SETTING_WORDS & set(words[max(0, at - 4):at]):
             placed.append(name)
     return placed
