@@ -111,6 +111,28 @@ def test_background_wording_keeps_a_sentence_below_the_claim_bar(background: str
     assert claim_cues(with_number).score >= MIN_CUES
 
 
+@pytest.mark.parametrize("result", [
+    "Relative to conventional palpation-guided methods, sonographic guidance resulted in 43.0% "
+    "reduction in procedural pain.",
+    "Mortality was significantly related to low haemoglobin values and previous cerebral "
+    "infarction.",
+    "After adjustment for conventional cardiovascular risk factors, no significant association "
+    "was observed (P = 0.12).",
+    "Extensive experiments demonstrate that EfficientQAT outperforms previous quantization "
+    "methods across a range of models."])
+def test_the_words_of_background_used_as_plain_adjectives_keep_a_result(result: str) -> None:
+    # "previous", "recent", "conventional" describe the field only in phrases such as
+    # "previous studies", "recent advances", "conventional methods"
+    from synth.claims.cues import claim_cues
+    from synth.claims.sentences import MIN_CUES
+
+    assert claim_cues(result).excluded is None and claim_cues(result).score >= MIN_CUES
+    for background in ["Previous studies have reported that bilirubin is associated with "
+                       "coronary disease.", "Recently, it has been shown to regulate circadian "
+                       "clocks.", "Conventional methods rely on hand-crafted features."]:
+        assert claim_cues(background).excluded is not None
+
+
 @pytest.mark.parametrize("aim", [
     "To determine whether household food environments are associated with fruit and vegetable "
     "intake in 1,200 adults.",

@@ -55,13 +55,18 @@ METHOD = re.compile(
 _DEFINITION = re.compile(r"\b(we define|is defined as|are defined as|refers? to|denotes?)\b",
                          re.I)
 _BACKGROUND = re.compile(
-    r"\b(recent(ly)?|previous(ly)?|prior (work|studies|research)|existing (work|methods|"
-    r"approaches|studies|models|systems)|(many|several|numerous|some) (studies|works|"
+    r"\b(recent (years|studies|works?|research|advances|advancements|progress|developments|"
+    r"reports|literature|efforts|breakthroughs)|^recently\b|recently,|(has|have) recently|"
+    r"previous(ly)? (works?|studies|research|reports|literature|approaches|methods|findings)|"
+    r"previously (shown|reported|demonstrated|described|proposed)|prior (work|studies|research)|"
+    r"existing (work|methods|approaches|studies|models|systems)|(many|several|numerous|some) (studies|works|"
     r"researchers|methods|approaches)|(studies|research|work) (has|have) (shown|found|"
     r"demonstrated)|(has|have) (been )?(widely|extensively|increasingly|commonly)|"
     r"(gained|attracted|received|drawn|prompted) (significant |considerable |much |growing )?"
     r"(popularity|attention|interest)|(has|have) become|is (a )?(well[- ]known|widely)|"
-    r"traditional(ly)?|conventional(ly)?|in recent years|nowadays|to date|this trend|"
+    r"(traditional|conventional) (methods|approaches|models|systems|techniques|wisdom|"
+    r"pipelines|algorithms|solutions|architectures|paradigms)|^(traditionally|conventionally)\b|"
+    r"in recent years|nowadays|to date|this trend|"
     r"(has|have) (typically|often|usually|largely|mainly|mostly) (focused|relied|been)|"
     r"(existing|prior|previous) works?|(requires?|demands?) (significant|substantial|"
     r"considerable|massive|enormous|huge|large amounts of)|despite (the|their|its)|"

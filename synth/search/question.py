@@ -148,7 +148,7 @@ _SETTING_WORDS = frozenset("in among from at across within".split())
 
 
 def settings_named(question: str, names: list[str]) -> list[str]:
-    """The named things that only place the question (a preposition at most three words
+    """The named things that only place the question (a preposition among the four words
     before them: "in the UK", "in Thai women", "in a rural adult West African population"),
     not what it is about."""
     words = [w.strip(",;:.()[]\"'?").lower() for w in question.split()]
