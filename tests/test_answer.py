@@ -389,6 +389,32 @@ def test_the_screen_ranks_papers_naming_the_question_s_models_first(tmp_path) ->
     assert "names none of LoRA" in screened[1].reason
 
 
+def test_the_panel_scores_an_answer_by_how_many_papers_take_a_side_and_how_firmly(
+        embedder) -> None:
+    also = FOR.replace("70%", "60%")
+    texts = {"A": FOR, "B": also}
+
+    def score(claims, papers, stance=None) -> tuple[float, dict]:
+        answer, scored = answer_question(QUANT, claims, papers, texts, ScriptedStance(),
+                                         embedder, stance)
+        reviews = panel(facts(papers, scored, texts, answer, calibrated=True))
+        return sum(r.overall for r in reviews) / 3, {r.reviewer: r for r in reviews}
+
+    two, _ = score([claim(1, "A", FOR), claim(2, "B", also)], [paper("A"), paper("B")])
+    one, reviews = score([claim(1, "A", FOR)], [paper("A")])
+    assert one < two  # one paper, however firm, is one voice
+    assert "the answer rests on 1 paper (1 firmly" in reviews["evidence"].rationale
+    # papers that only lean (P(yes) 0.59 each) are no firm answer: the skeptic rates it LOW
+    names = list(FEATURES)
+    weights = np.zeros(len(names))
+    weights[names.index("any_null")] = -0.5
+    lean = StanceModel(weights, 0.35, {})
+    leaning, reviews = score([claim(1, "A", FOR), claim(2, "B", also)],
+                             [paper("A"), paper("B")], lean)
+    assert leaning < two and reviews["skeptic"].dimensions["evidence_strength"] == "LOW"
+    assert "2 papers (0 firmly" in reviews["skeptic"].rationale
+
+
 def test_the_panel_s_reviewers_weigh_different_facts_and_say_which(embedder) -> None:
     claims = [claim(1, "A", FOR, numbers=[70]), claim(2, "B", FOR.replace("70%", "60%"),
                                                      numbers=[60])]

@@ -7,11 +7,14 @@ applied to its score in code.
 Offline, three rule-based reviewers read different facts (:data:`WEIGHS`), and each
 rationale names the facts its reviewer weighed:
 
-- ``evidence``: how many on-point claims are quoted or verified, from how many papers, and
-  how many are corroborated (uncorroborated evidence is at most MEDIUM);
+- ``evidence``: how many on-point claims are quoted or verified, how many papers the answer
+  rests on and how many of them firmly (a yes/no paper at P(yes) 0.6 or more, or below 0.4;
+  :data:`FIRM`), and how many claims are corroborated (uncorroborated evidence is at most
+  MEDIUM; an answer resting firmly on one paper is LOW);
 - ``provenance``: whether every quote re-checks at its span (one that does not makes grounding
   LOW), papers are pinned to versions, and were read in full;
-- ``skeptic``: single sources (evidence and disclosure at most MEDIUM), contradictions,
+- ``skeptic``: single sources (an answer resting on one paper, or firmly on fewer than two:
+  evidence and disclosure at most MEDIUM; on none firmly: evidence LOW), contradictions,
   abstract-only reading, thin retrieval.
 
 A report with no on-point claim is LOW on disclosure and at most MEDIUM on reproducibility.
@@ -30,6 +33,7 @@ from dataclasses import asdict, dataclass
 
 from pydantic import BaseModel, Field
 
+from synth.answer.answer import MIXED_BAND, counted
 from synth.llm.client import LLM
 from synth.llm.prompts import as_data
 from synth.records.reports import DIMENSIONS, Answer, Level, ReportClaim, Review, ScreenedPaper
@@ -37,10 +41,11 @@ from synth.records.reports import DIMENSIONS, Answer, Level, ReportClaim, Review
 POINTS = {"LOW": 2.0, "MEDIUM": 5.5, "HIGH": 9.0}
 CEILING_UNANSWERED = 3.0
 CEILING_PARTLY = 4.5
+FIRM = 2 * MIXED_BAND  # |2 P(yes) - 1| of a paper that clearly takes a side
 WEIGHS = {  # the facts each reviewer reads, as its rationale lists them
-    "evidence": ("on_point", "sources", "corroboration", "weak"),
+    "evidence": ("on_point", "answer", "corroboration", "weak"),
     "provenance": ("spans", "versions", "reading", "calibration"),
-    "skeptic": ("sources", "corroboration", "reading", "retrieval", "weak"),
+    "skeptic": ("sources", "answer", "corroboration", "reading", "retrieval", "weak"),
 }
 WEIGHTS = {  # evidence, grounding, disclosure, reproducibility
     "evidence": (0.55, 0.2, 0.1, 0.15),
@@ -55,6 +60,9 @@ class Facts:
 
     answerable: bool
     partly: bool
+    yes_no: bool
+    answering: int  # papers the answer rests on: taking a side, or giving a key finding
+    firm: int  # of those, the yes/no papers whose P(yes) is at least FIRM from even
     papers_retrieved: int
     papers_kept: int
     papers_full_text: int
@@ -77,12 +85,20 @@ def facts(papers: list[ScreenedPaper], claims: list[ReportClaim], fulltexts: dic
     Sourced (quoted or verified), corroborated, contested and weak counts are of on-point
     claims."""
     kept = [p for p in papers if p.kept]
+    if answer.kind == "yes_no":
+        sides = [s for s in answer.stances if s.stance in ("for", "against")]
+        answering = len(sides)
+        firm = sum(abs(2 * (s.p_yes if s.p_yes is not None else 0.5) - 1) >= FIRM - 1e-9
+                   for s in sides)
+    else:
+        answering = firm = len({c.paper_id for c in claims if c.n in answer.findings})
     counted = [c for c in claims if c.on_point]
     rechecked = sum(1 for c in claims
                     if fulltexts.get(c.paper_id, "")[c.char_start:c.char_end] == c.quote)
     return Facts(
         answerable=answer.verdict != "not_answered",
-        partly=answer.verdict == "partly_answered", papers_retrieved=len(papers),
+        partly=answer.verdict == "partly_answered", yes_no=answer.kind == "yes_no",
+        answering=answering, firm=firm, papers_retrieved=len(papers),
         papers_kept=len(kept), papers_full_text=sum(1 for p in kept if p.fulltext == "pdf"),
         claims=len(claims), on_point=len(counted), sourced=sum(c.sourced for c in counted),
         sources=len({c.paper_id for c in counted if c.sourced}),
@@ -106,8 +122,9 @@ def dimensions(f: Facts, reviewer: str) -> dict[str, Level]:
     """Each reviewer's levels, from the facts it weighs (:data:`WEIGHS`)."""
     sourced_share = f.sourced / f.on_point if f.on_point else 0.0
     corroborated = f.corroborated / f.on_point if f.on_point else 0.0
-    # quoted claims from three papers reach MEDIUM; HIGH needs independent corroboration too
-    evidence = _level(0.5 * sourced_share * min(f.sources, 3) / 3 + corroborated, 0.35, 0.8)
+    # quoted claims and an answer resting firmly on two papers reach MEDIUM; HIGH needs
+    # independent corroboration too
+    evidence = _level(0.5 * sourced_share * min(f.firm, 3) / 3 + corroborated, 0.3, 0.8)
     grounding = _level(f.spans_recheck / f.claims if f.claims else 0.0, 0.9, 1.0)
     grounding = grounding if f.sourced else "LOW"
     disclosure: Level = "HIGH" if f.calibrated and not f.weak else "MEDIUM"
@@ -116,9 +133,11 @@ def dimensions(f: Facts, reviewer: str) -> dict[str, Level]:
     if not f.on_point:  # nothing on the question: nothing disclosed, nothing to reproduce
         disclosure, reproducibility = "LOW", _at_most(reproducibility, "MEDIUM")
     if reviewer == "skeptic":
-        if f.sources < 2 or f.contested or full < 0.5:  # one voice, a dispute, or mostly
-            evidence = _at_most(evidence, "MEDIUM")    # abstracts (findings without methods)
-        if f.sources < 2 and f.on_point:
+        if f.firm < 2 or f.contested or full < 0.5:  # one voice, a dispute, or mostly
+            evidence = _at_most(evidence, "MEDIUM")  # abstracts (findings without methods)
+        if f.on_point and not f.firm:
+            evidence = "LOW"  # every paper only leans
+        if f.answering < 2 and f.on_point:
             disclosure = _at_most(disclosure, "MEDIUM")  # one voice, however well quoted
     if reviewer == "provenance":
         if full < 1.0:
@@ -135,7 +154,10 @@ def rationale(f: Facts, reviewer: str) -> str:
     said = {
         "on_point": f"{f.on_point} of {f.claims} claims on point, {f.sourced} of them quoted "
                     "from or verified against their sources",
-        "sources": f"{f.sources} papers behind them",
+        "sources": f"{counted(f.sources, 'paper')} behind the on-point claims",
+        "answer": (f"the answer rests on {counted(f.answering, 'paper')} ({f.firm} firmly: "
+                   f"P(yes) at least {0.5 + FIRM / 2:.1f} or below {0.5 - FIRM / 2:.1f})"
+                   if f.yes_no else f"its key findings come from {counted(f.answering, 'paper')}"),
         "corroboration": f"{f.corroborated} corroborated and {f.contested} contested by "
                          "another paper",
         "weak": f"{f.weak} paraphrased claims only weakly supported by their sources",
