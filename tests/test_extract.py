@@ -133,6 +133,18 @@ def test_the_words_of_background_used_as_plain_adjectives_keep_a_result(result: 
         assert claim_cues(background).excluded is not None
 
 
+def test_a_result_in_the_past_tense_of_a_finding_verb_is_claim_like() -> None:
+    # an abstract squarely on its question reports its results this way; without the cue it
+    # gave no claim at all
+    from synth.claims.cues import claim_cues
+    from synth.claims.sentences import MIN_CUES
+
+    for result in ["At a functional level, supernatant from perivascular adipose tissue "
+                   "strongly induced the chemotaxis of peripheral blood leukocytes.",
+                   "Histology of the explants revealed macrophage accumulation at the border."]:
+        assert claim_cues(result).score >= MIN_CUES
+
+
 @pytest.mark.parametrize("aim", [
     "To determine whether household food environments are associated with fruit and vegetable "
     "intake in 1,200 adults.",

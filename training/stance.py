@@ -24,10 +24,12 @@ answer end to end through ``synth ask``.
 
 Measured with the shipped verifier (the ``report`` in ``synth/data/stance.json``): on the held
 part, 196 questions with claims on point, accuracy 0.551 against 0.500 for always answering
-yes, yes ranked above no with AUC 0.66; on the fitting part out of fold, 0.579 against 0.579.
-Through ``bench/pubmedqa.py``, held 0.510 (with the answer stage's rule that studies squarely
-on the question decide). Before "previous" and "conventional" as plain adjectives stopped
-marking background: held 0.551, AUC 0.659, out of fold 0.589. Before a study's aim stopped
+yes, yes ranked above no with AUC 0.66; on the fitting part out of fold, 0.570 against 0.585
+(AUC 0.61). Through ``bench/pubmedqa.py``, held 0.510 (with the answer stage's rule that
+studies squarely on the question decide). Before "showed", "revealed" and the like counted as
+result cues: held 0.551, AUC 0.662, out of fold 0.579 against 0.579 (AUC 0.63). Before
+"previous" and "conventional" as plain adjectives stopped marking background: held 0.551,
+AUC 0.659, out of fold 0.589. Before a study's aim stopped
 being a claim ("To determine whether
 ..."): held 0.551, AUC 0.641, out of fold 0.581. Tried and not shipped: a stance encoder (the
 verifier fine-tuned, 3 epochs at 2e-5, on the fitting questions' statements against their

@@ -38,7 +38,8 @@ _RESULT = re.compile(
     r"|increas(es|ed|ing)|decreas(es|ed|ing)|surpass(es|ed)?|exceed(s|ed)?|yield(s|ed)?"
     r"|lead(s)? to|led to|result(s|ed)? in|associated with|correlat(es|ed|ion)"
     r"|significant(ly)?|effective(ly)?|robust(ly)?|state[- ]of[- ]the[- ]art|accura(cy|te)"
-    r"|caus(es|ed)|predict(s|ed)|inhibit(s|ed)|promot(es|ed)|enhanc(es|ed)|impair(s|ed))\b",
+    r"|caus(es|ed)|predict(s|ed)|inhibit(s|ed)|promot(es|ed)|enhanc(es|ed)|impair(s|ed)"
+    r"|showed|revealed|demonstrated|induced|confirmed)\b",
     re.I)
 COMPARISON = re.compile(
     r"\b(than|compared (with|to)|relative to|versus|vs\.?|over the baseline|better|worse"
