@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from synth.claims.cues import claim_cues
 from synth.claims.extract import extract
 from synth.claims.quotes import normalise
+from synth.claims.sentences import MIN_CUES
 from synth.cli import cli
 from synth.config import load_settings
 from synth.errors import ParseError, StoreError, UnknownPaper
@@ -101,9 +103,6 @@ def test_claims_are_results_not_background() -> None:
     "and (2) generalization.",
     "Finally, we hope that DeltaBench could guide developers to better understand reasoning."])
 def test_background_wording_keeps_a_sentence_below_the_claim_bar(background: str) -> None:
-    from synth.claims.cues import claim_cues
-    from synth.claims.sentences import MIN_CUES
-
     assert claim_cues(background).score < MIN_CUES
     own = "Despite its small size, our model reduces latency by 40% compared with BART."
     assert claim_cues(own).score >= MIN_CUES  # the paper's own finding, background words or not
@@ -119,30 +118,20 @@ def test_background_wording_keeps_a_sentence_below_the_claim_bar(background: str
     "After adjustment for conventional cardiovascular risk factors, no significant association "
     "was observed (P = 0.12).",
     "Extensive experiments demonstrate that EfficientQAT outperforms previous quantization "
-    "methods across a range of models."])
-def test_the_words_of_background_used_as_plain_adjectives_keep_a_result(result: str) -> None:
+    "methods across a range of models.",
+    # a result in the past tense of a finding verb: without the cue, an abstract squarely on
+    # its question that reports its results this way gave no claim at all
+    "At a functional level, supernatant from perivascular adipose tissue strongly induced the "
+    "chemotaxis of peripheral blood leukocytes.",
+    "Histology of the explants revealed macrophage accumulation at the border."])
+def test_a_result_is_claim_like_whatever_background_words_it_holds(result: str) -> None:
     # "previous", "recent", "conventional" describe the field only in phrases such as
     # "previous studies", "recent advances", "conventional methods"
-    from synth.claims.cues import claim_cues
-    from synth.claims.sentences import MIN_CUES
-
     assert claim_cues(result).excluded is None and claim_cues(result).score >= MIN_CUES
     for background in ["Previous studies have reported that bilirubin is associated with "
                        "coronary disease.", "Recently, it has been shown to regulate circadian "
                        "clocks.", "Conventional methods rely on hand-crafted features."]:
         assert claim_cues(background).excluded is not None
-
-
-def test_a_result_in_the_past_tense_of_a_finding_verb_is_claim_like() -> None:
-    # an abstract squarely on its question reports its results this way; without the cue it
-    # gave no claim at all
-    from synth.claims.cues import claim_cues
-    from synth.claims.sentences import MIN_CUES
-
-    for result in ["At a functional level, supernatant from perivascular adipose tissue "
-                   "strongly induced the chemotaxis of peripheral blood leukocytes.",
-                   "Histology of the explants revealed macrophage accumulation at the border."]:
-        assert claim_cues(result).score >= MIN_CUES
 
 
 @pytest.mark.parametrize("aim", [
@@ -157,8 +146,6 @@ def test_a_result_in_the_past_tense_of_a_finding_verb_is_claim_like() -> None:
 def test_a_study_s_aim_is_not_a_claim(aim: str) -> None:
     # an aim restates the question ("whether X reduces Y"), so read as a claim it would
     # always seem to say yes
-    from synth.claims.cues import claim_cues
-
     assert claim_cues(aim).excluded == "aim: what the study set out to do, not a finding"
     for finding in ["We evaluated whether early feeding reduced the length of stay and found "
                     "that it did, by 1.2 days.",
