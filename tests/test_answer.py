@@ -305,15 +305,19 @@ def test_a_study_squarely_on_the_question_decides_and_papers_near_it_take_no_sid
     # A is a study of the question itself; B (less similar to the question) reports a
     # result near it: B takes no side, and the answer line says so
     also = "4-bit quantization reduces the memory of large language models by 65%."
-    claims = [claim(1, "A", FOR), claim(2, "B", AGAINST), claim(3, "A", also)]
-    texts = {"A": f"{FOR} {also}", "B": AGAINST}
+    other = "4-bit quantization of large language models lowers their accuracy by 2 points."
+    claims = [claim(1, "A", FOR), claim(2, "B", AGAINST), claim(3, "A", also),
+              claim(4, "A", other)]
+    texts = {"A": f"{FOR} {also} {other}", "B": AGAINST}
     answer, scored = answer_question(QUANT, claims, [paper("A", 0.75), paper("B", 0.45)],
                                      texts, ScriptedStance(), embedder)
     assert all(c.on_point for c in scored) and scored[1].stance is None
     assert answer.verdict == "yes" and answer.papers_for == ["A"] and not answer.papers_against
     assert answer.text.endswith("1 other paper less directly on the question takes no side.")
-    # the abstract goes on with the claims that took a side before those that did not
-    assert [s.cites for s in offline_abstract(answer, scored)] == [[1], [3], [2]]
+    # the abstract goes on with the claims that took a side, then the other claims of the
+    # papers that took one, then the rest
+    assert scored[3].stance is None
+    assert [s.cites for s in offline_abstract(answer, scored)] == [[1], [3], [4], [2]]
     claims = claims[:2]
     # with no study squarely on it, both papers take a side
     answer, _ = answer_question(QUANT, claims, [paper("A", 0.5), paper("B", 0.45)], texts,

@@ -136,10 +136,12 @@ def answer_sentence(answer: Answer) -> Sentence:
 
 
 def offline_abstract(answer: Answer, claims: list[ReportClaim]) -> list[Sentence]:
-    """The answer line, then the other on-point claims: those that took a side on a yes/no
-    question first, each group most relevant first."""
+    """The answer line, then the other on-point claims: on a yes/no question those that took a
+    side first, then the other claims of the papers that took one, each group most relevant
+    first."""
+    sided = {s.paper_id for s in answer.stances}
     rest = sorted((c for c in on_point_verified(claims) if c.n not in answer.cites),
-                  key=lambda c: c.stance is None)
+                  key=lambda c: (c.stance is None, c.paper_id not in sided))
     if answer.verdict == "not_answered":
         rest = []
     return [answer_sentence(answer)] + [claim_sentence(c) for c in rest[:ABSTRACT_CLAIMS]]
