@@ -140,7 +140,8 @@ def claim_cues(sentence: str) -> Cues:
         return Cues(0.0, "table or formula debris")
     if len(CITATION.findall(sentence)) >= 2:
         return Cues(0.0, "background citing others")
-    numbers = bool(quantities(sentence))
+    stated = quantities(sentence)
+    numbers = bool(stated)
     score = (1.0 * bool(_RESULT.search(sentence)) + 1.0 * bool(COMPARISON.search(sentence))
              + 1.0 * bool(LIMITATION.search(sentence)) + 0.5 * bool(METHOD.search(sentence))
              + 0.5 * bool(_DEFINITION.search(sentence)) + 0.75 * numbers)
@@ -151,7 +152,7 @@ def claim_cues(sentence: str) -> Cues:
     if _MOTIVATION.search(sentence) and not _OWN_WORK.search(sentence) and not numbers:
         return Cues(0.0, "background: the problem the field faces, not this paper's finding")
     if (_AIM.search(sentence) and not _AIM_RESULT.search(sentence)
-            and not any(q.unit in ("%", "x", "×") for q in quantities(sentence))):  # "by 5%"
+            and not any(q.unit in ("%", "x", "×") for q in stated)):  # "by 5%"
         return Cues(0.0, "aim: what the study set out to do, not a finding")
     if _FRAMING.search(sentence) and not numbers:
         return Cues(0.0, "framing: what the paper does next, not a finding")

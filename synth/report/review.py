@@ -62,7 +62,7 @@ class Facts:
     partly: bool
     yes_no: bool
     answering: int  # papers the answer rests on: taking a side, or giving a key finding
-    firm: int  # of those, the yes/no papers whose P(yes) is at least FIRM from even
+    firm: int  # of those, the yes/no papers whose strength |2 P(yes) - 1| is at least FIRM
     papers_retrieved: int
     papers_kept: int
     papers_full_text: int
@@ -88,8 +88,7 @@ def facts(papers: list[ScreenedPaper], claims: list[ReportClaim], fulltexts: dic
     if answer.kind == "yes_no":
         sides = [s for s in answer.stances if s.stance in ("for", "against")]
         answering = len(sides)
-        firm = sum(abs(2 * (s.p_yes if s.p_yes is not None else 0.5) - 1) >= FIRM - 1e-9
-                   for s in sides)
+        firm = sum(s.strength >= FIRM for s in sides)
     else:
         answering = firm = len({c.paper_id for c in claims if c.n in answer.findings})
     counted = [c for c in claims if c.on_point]

@@ -32,6 +32,7 @@ WH_WORDS = frozenset("what which how why when where who whom whose".split())
 
 
 _TERM = re.compile(r"[^\W_][\w\-]*")
+_PUNCTUATION = ",;:.()[]\"'"
 
 
 def terms(text: str) -> set[str]:
@@ -117,7 +118,7 @@ def entities(question: str) -> list[str]:
     found: list[str] = []
     run: list[str] = []
     for i, word in enumerate(words):
-        whole = re.sub(r"['’]s$", "", word.strip(",;:.()[]\"'"))  # "GFRUP's" -> "GFRUP"
+        whole = re.sub(r"['’]s$", "", word.strip(_PUNCTUATION))  # "GFRUP's" -> "GFRUP"
         core = _named_part(whole)
         before = words[i - 1] if i else ""
         if run and word.startswith("("):  # "enzyme-1 (ACE-1)": the bracket names it anew
@@ -151,7 +152,7 @@ def settings_named(question: str, names: list[str]) -> list[str]:
     """The named things that only place the question (a preposition among the four words
     before them: "in the UK", "in Thai women", "in a rural adult West African population"),
     not what it is about."""
-    words = [w.strip(",;:.()[]\"'?").lower() for w in question.split()]
+    words = [w.strip(_PUNCTUATION + "?").lower() for w in question.split()]
     placed = []
     for name in names:
         first = name.split()[0].lower()
