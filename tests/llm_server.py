@@ -3,12 +3,14 @@
     with ScriptedLLM() as llm:
         llm.reply_tool("Judgement", {"label": "supports", "confidence": 0.9})
         llm.reply_text("not json")           # a junk answer
+        llm.reply_word("Yes", {"Yes": -0.2, "No": -1.8})   # with log-probabilities
         llm.reply_error(400, "context length exceeded")
         ... settings with llm_base_url=llm.url ...
         llm.requests                          # every request body received, parsed
         llm.delay = 5.0                       # answer late (to test timeouts)
 
-Replies are served in order; when the script runs out the last one repeats.
+Replies are served in order; when the script runs out the last one repeats. With
+``llm.pick = lambda body: index``, the reply is chosen from each request instead.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -29,6 +32,7 @@ class ScriptedLLM:
         self.replies: list[dict] = []
         self.requests: list[dict] = []
         self.delay = 0.0
+        self.pick: Callable[[dict], int] | None = None  # which reply, from the request
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -39,7 +43,9 @@ class ScriptedLLM:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 owner.requests.append(body)
                 time.sleep(owner.delay)
-                reply = dict(owner.replies[min(len(owner.requests), len(owner.replies)) - 1])
+                index = (owner.pick(body) if owner.pick else
+                         min(len(owner.requests), len(owner.replies)) - 1)
+                reply = dict(owner.replies[index])
                 status = reply.pop("_status", 200)
                 data = json.dumps(reply).encode()
                 self.send_response(status)
@@ -51,12 +57,20 @@ class ScriptedLLM:
         self.server = QuietServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
 
-    def _completion(self, message: dict) -> None:
+    def _completion(self, message: dict, logprobs: dict | None = None) -> None:
         self.replies.append({
             "id": f"chatcmpl-{len(self.replies)}", "object": "chat.completion", "created": 0,
             "model": "scripted", "choices": [{"index": 0, "message": message,
-                                              "finish_reason": "stop"}],
+                                              "logprobs": logprobs, "finish_reason": "stop"}],
             "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}})
+
+    def reply_word(self, word: str, top: dict[str, float] | None = None) -> None:
+        """A one-word answer; ``top``: its first token's top log-probabilities, by token."""
+        logprobs = None if top is None else {"content": [{
+            "token": word, "logprob": top.get(word, -0.1), "bytes": None,
+            "top_logprobs": [{"token": t, "logprob": lp, "bytes": None}
+                             for t, lp in top.items()]}]}
+        self._completion({"role": "assistant", "content": word}, logprobs)
 
     def reply_tool(self, name: str, arguments: dict | str) -> None:
         args = arguments if isinstance(arguments, str) else json.dumps(arguments)

@@ -436,3 +436,18 @@ def test_the_panel_s_reviewers_weigh_different_facts_and_say_which(embedder) -> 
     assert reviews["provenance"].dimensions["reproducibility"] == "MEDIUM"  # B: abstract only
     assert reviews["evidence"].dimensions["reproducibility"] == "HIGH"
     assert len({r.overall for r in reviews.values()}) > 1
+
+
+def test_an_llm_judge_reads_an_abstract_whole_and_a_long_paper_by_its_claims() -> None:
+    from synth.answer.answer import ABSTRACT_CHARS, reading
+
+    second = claim(2, "a", "Memory fell by 70%.").model_copy(update={"char_start": 900})
+    first = claim(1, "a", "We quantize to 4 bits.").model_copy(update={"char_start": 10})
+    unsourced = claim(3, "a", "A paraphrase.").model_copy(update={"extractor": "llm",
+                                                                 "verified": False})
+    claims = [second, unsourced, first, claim(4, "b", "Another paper.")]
+    abstract = "We quantize to 4 bits.\n  Memory fell by 70%."
+    assert reading(claims, "a", abstract) == ["We quantize to 4 bits. Memory fell by 70%."]
+    long_text = "x" * (ABSTRACT_CHARS + 1)
+    assert reading(claims, "a", long_text) == ["We quantize to 4 bits.", "Memory fell by 70%."]
+    assert reading(claims, "a", "") == ["We quantize to 4 bits.", "Memory fell by 70%."]

@@ -22,7 +22,20 @@ def test_home_defaults_to_xdg_data_home() -> None:
 
 
 @pytest.mark.parametrize("name,value", [("SYNTH_ARXIV_DELAY", "soon"), ("SYNTH_ARXIV_RETRIES", "-1"),
-                                        ("SYNTH_LEXICAL", "grep")])
+                                        ("SYNTH_LEXICAL", "grep"),
+                                        ("SYNTH_LLM_STAGES", "answer,screen")])
 def test_bad_values_are_config_errors(name: str, value: str) -> None:
-    with pytest.raises(ConfigError, match=f"'{value}'"):
+    with pytest.raises(ConfigError, match=f"'{value.split(',')[-1]}'"):
         load_settings(env={name: value})
+
+
+def test_llm_stages_choose_which_stages_use_the_llm() -> None:
+    llm = {"SYNTH_LLM_BASE_URL": "http://127.0.0.1:1/v1", "SYNTH_LLM_MODEL": "m"}
+    default = load_settings(env=llm)
+    assert all(default.llm_for(s) for s in ("extract", "review", "synthesize"))
+    assert not default.llm_for("answer")  # the LLM stance judge is opt-in
+    every = load_settings(env={**llm, "SYNTH_LLM_STAGES": "extract,answer,review,synthesize"})
+    assert all(every.llm_for(s) for s in ("extract", "answer", "review", "synthesize"))
+    only = load_settings(env={**llm, "SYNTH_LLM_STAGES": " answer "})
+    assert only.llm_for("answer") and not only.llm_for("extract")
+    assert not load_settings(env={"SYNTH_LLM_STAGES": "answer"}).llm_for("answer")  # no LLM

@@ -154,6 +154,44 @@ def test_llm_down_mid_run_finishes_offline_and_says_so(home, embedder):
     assert any("offline rules" in m and "LLM" not in m for m in report.methodology)
 
 
+def test_an_llm_for_the_answer_only_judges_the_stances(home, embedder):
+    from .llm_server import ScriptedLLM
+
+    with ScriptedLLM() as server:
+        server.reply_word("Yes", {"Yes": -0.1, "No": -3.0})  # the question with no results
+        server.reply_word("No", {"Yes": -2.0, "No": -0.2})  # any paper's results
+        server.pick = lambda body: int("(none given)" not in body["messages"][1]["content"])
+        report = ask(home, embedder, QUESTION, max_papers=2,
+                     settings={"llm_base_url": server.url, "llm_model": "m",
+                               "llm_stages": "answer"})
+    answer = report.answer
+    assert answer is not None and answer.stances and answer.verdict == "no"
+    assert all(s.judged_by == "llm:m" and s.p_yes < 0.5 for s in answer.stances)
+    assert all(c.extractor == "offline" for c in report.claims)  # extraction stayed offline
+    assert {json.dumps(r["messages"]).count("The study (its abstract") for r in server.requests} == {1}
+    assert len(server.requests) == len(answer.stances) + 1  # the question alone, asked once
+    assert any("the LLM m, which read the paper's abstract" in m
+               for m in report.methodology)
+    assert "stance.j2" in report.manifest.templates
+    assert "extract_claims.j2" not in report.manifest.templates
+    assert report.reviews and all(r.kind == "rules" for r in report.reviews)
+
+
+def test_dry_run_counts_only_the_stages_that_use_the_llm(home, embedder):
+    from synth.pipeline.estimate import estimate
+
+    llm = {"llm_base_url": "http://127.0.0.1:9/v1", "llm_model": "gpt-4o-mini"}
+    with open_store(home / "library.db") as store:
+        every = estimate(store, load_settings(env={}, home=home, **llm,
+                                              llm_stages="extract,answer"),
+                         embedder, QUESTION, max_papers=2)
+        answer = estimate(store, load_settings(env={}, home=home, llm_stages="answer", **llm),
+                          embedder, QUESTION, max_papers=2)
+    assert answer.llm_calls == answer.papers_kept + 1 >= 2  # each paper, and the question alone
+    assert every.llm_calls > answer.llm_calls and every.tokens_in > answer.tokens_in > 0
+    assert 0 < answer.cost < every.cost
+
+
 def test_budget_reached_goes_on_offline(home, embedder):
     from .llm_server import ScriptedLLM
 

@@ -71,8 +71,11 @@ def test_llm_digest_card_against_a_real_llama_cpp_server(llama_url: str) -> None
         add_abstract(store, "2401.00003v1", "TinySum", ABSTRACT)
         c = card(store, settings, "2401.00003v1", llm=LLM(settings, store=store))
         text = store.fulltext("2401.00003v1")
-    # a 135M model may give no valid card in 3 tries: then the offline sections stay, said so
-    assert c.written_by == "llm:smollm2" or "no valid card" in c.notes[0]
+    # a 135M model may give no valid card in 3 tries, or no item whose quote checks: then the
+    # offline sections stay, said so
+    assert c.written_by == "llm:smollm2" or any(
+        note.startswith(("the LLM gave no valid card", "the LLM gave no item whose quote"))
+        for note in c.notes)
     for line in [*([c.tldr] if c.tldr else []), *c.problem, *c.contributions, *c.findings,
                  *c.limitations]:
         assert text[line.char_start:line.char_end] == line.quote
@@ -94,3 +97,16 @@ def test_llm_abstract_against_a_real_llama_cpp_server(llama_url: str) -> None:
         {"answer": sentences[0].model_dump(), "sentences": [s.model_dump() for s in sentences[1:]]},
         context={"claims": {c.n: c.text for c in CLAIMS}, "verdict": "yes"})
     assert drafted.answer.text.lower().startswith("yes") and drafted.answer.cites
+
+
+def test_stance_judge_against_a_real_llama_cpp_server(llama_url: str) -> None:
+    from synth.answer.judge import CHOICES, LLMJudge
+
+    settings = load_settings(llm_base_url=llama_url, llm_model="smollm2", llm_mode="tools")
+    llm = LLM(settings)
+    said = llm.choose("stance.j2", CHOICES, question="Is TinySum faster than BART?",
+                      results=[ABSTRACT])
+    # llama.cpp's server gives log-probabilities: some of the first token's mass is on the words
+    assert said.from_logprobs and 0.0 < sum(said.probs.values()) <= 1.0 + 1e-6
+    p = LLMJudge(llm).p_yes("Is TinySum faster than BART?", [ABSTRACT])
+    assert p is not None and 0.0 < p < 1.0

@@ -6,6 +6,9 @@ named things), :mod:`synth.answer.relevance` scores each claim's relevance to it
 :class:`~synth.records.reports.Answer`: the stance of each paper (a yes/no question's
 ``P(yes)`` per paper from the fitted model of :mod:`synth.answer.stance`) and the verdict
 (yes / no / mixed / partly answered / not answered, or the key findings of an open question).
+With an LLM for the answer stage, :mod:`synth.answer.judge` has the LLM judge each paper's
+``P(yes)`` in the stance model's place.
 
-May import: synth.errors, synth.config, synth.records, synth.search, synth.verification.
+May import: synth.errors, synth.config, synth.records, synth.search, synth.verification,
+synth.llm.
 """

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from synth.answer.judge import LLMJudge
 from synth.answer.relevance import on_point, relevances, squarely_on
 from synth.answer.stance import StanceModel, shipped
 from synth.records.reports import Answer, PaperStance, ReportClaim, ScreenedPaper
@@ -58,6 +59,7 @@ from synth.search.question import (
 from synth.search.statement import outcome, statement
 from synth.verification.scorers import PairScorer
 
+ABSTRACT_CHARS = 4000  # a stored text this short is read whole by an LLM judge
 CLAIM_BAND = 0.1
 MIXED_BAND = 0.1
 MAX_FINDINGS = 5
@@ -67,10 +69,12 @@ _TYPE_ORDER = {"comparison": 1, "finding": 1, "limitation": 2, "method": 3, "def
 
 def answer_question(question: str, claims: list[ReportClaim], papers: list[ScreenedPaper],
                     texts: dict[str, str], scorer: PairScorer, embedder: Embedder,
-                    stance: StanceModel | None = None) -> tuple[Answer, list[ReportClaim]]:
+                    stance: StanceModel | None = None,
+                    judge: LLMJudge | None = None) -> tuple[Answer, list[ReportClaim]]:
     """The answer and the claims with their relevance, on-point flag and (yes/no) stance.
     ``texts``: each kept paper's stored full text, to find the question's named things;
-    ``stance``: the stance model (default: the shipped one)."""
+    ``stance``: the stance model (default: the shipped one); ``judge``: an LLM that judges
+    each paper's P(yes) in its place (:mod:`synth.answer.judge`)."""
     names = entities(question)
     squashed = {pid: squash(text) for pid, text in texts.items()}
     named_by = {e: {pid for pid, text in texts.items() if mentions(e, text, squashed[pid])}
@@ -94,7 +98,7 @@ def answer_question(question: str, claims: list[ReportClaim], papers: list[Scree
     kept = sum(p.kept for p in papers)
     if is_yes_no(question):
         return yes_no(question, claims, kept, scorer, covered, missing, stance, acronyms_of,
-                      square)
+                      square, judge, texts)
     return open_findings(question, claims, kept, covered, missing), claims
 
 
@@ -165,7 +169,9 @@ def speak_of_outcome(question: str, texts: list[str],
 def yes_no(question: str, claims: list[ReportClaim], kept: int, scorer: PairScorer,
            covered: list[str], missing: list[str], model: StanceModel | None = None,
            defined: dict[str, dict[str, set[str]]] | None = None,
-           square: set[str] | None = None) -> tuple[Answer, list[ReportClaim]]:
+           square: set[str] | None = None,
+           judge: LLMJudge | None = None,
+           texts: dict[str, str] | None = None) -> tuple[Answer, list[ReportClaim]]:
     model = model or shipped()
     said = statement(question)
     bearing = [c for c in claims if counts(c)]
@@ -193,7 +199,10 @@ def yes_no(question: str, claims: list[ReportClaim], kept: int, scorer: PairScor
         own = [c for c in on_point if c.paper_id == pid]
         # a paper weighs as much as its most relevant on-point claim
         weight.append(max(c.relevance or 0.0 for c in own))
-        p_yes = model.p_yes(np.array([prob_of[c.n] for c in own]), [c.text for c in own])
+        judged = judge.p_yes(question, reading(claims, pid, (texts or {}).get(pid, ""))) \
+            if judge else None
+        p_yes = judged if judged is not None else \
+            model.p_yes(np.array([prob_of[c.n] for c in own]), [c.text for c in own])
         stance = side(p_yes, 0.0)
         # the deciding claim: the one that alone leans furthest the paper's way
         order = sorted((c.n for c in own),
@@ -201,7 +210,9 @@ def yes_no(question: str, claims: list[ReportClaim], kept: int, scorer: PairScor
         paper_p.append(p_yes)
         stances.append(PaperStance(paper_id=pid, title=by_n[order[0]].title, stance=stance,
                                    p_yes=round(p_yes, 4),
-                                   strength=round(abs(2 * p_yes - 1), 4), claims=order))
+                                   strength=round(abs(2 * p_yes - 1), 4), claims=order,
+                                   judged_by=judge.name if judge and judged is not None
+                                   else "stance model"))
     pro = [s for s in stances if s.stance == "for"]
     con = [s for s in stances if s.stance == "against"]
     base = dict(kind="yes_no", statement=said, covered=covered, missing=missing,
@@ -243,6 +254,17 @@ def yes_no(question: str, claims: list[ReportClaim], kept: int, scorer: PairScor
                 f"{head.lower()}: " + "; ".join(parts) + ".")
         verdict = "partly_answered"
     return Answer(**base, verdict=verdict, text=text), claims
+
+
+def reading(claims: list[ReportClaim], paper_id: str, text: str) -> list[str]:
+    """What an LLM judge reads of a paper: its stored text when that is as short as an
+    abstract (:data:`ABSTRACT_CHARS`: the whole of what the paper says), else its claims that
+    rest on it, in the paper's order."""
+    if 0 < len(text.strip()) <= ABSTRACT_CHARS:
+        return [" ".join(text.split())]
+    own = sorted((c for c in claims if c.paper_id == paper_id and c.sourced),
+                 key=lambda c: c.char_start)
+    return [c.text for c in own]
 
 
 def finding_rank(claim: ReportClaim) -> tuple[int, float]:

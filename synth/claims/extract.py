@@ -62,7 +62,7 @@ def choose_extractor(name: ExtractorName, settings: Settings) -> Literal["offlin
         raise ConfigError("the llm extractor needs an LLM",
                           "set SYNTH_LLM_BASE_URL and SYNTH_LLM_MODEL, or use --extractor offline")
     if name == "auto":
-        return "llm" if settings.llm_configured else "offline"
+        return "llm" if settings.llm_for("extract") else "offline"
     return name
 
 

@@ -96,6 +96,7 @@ class LLM:
         client = OpenAI(base_url=self.settings.llm_base_url,
                         api_key=self.settings.llm_api_key or "none",
                         timeout=self.settings.llm_timeout, max_retries=1)
+        self.raw = client  # for one-word answers read from log-probabilities (:meth:`choose`)
         self.mode = getattr(instructor.Mode, MODES[self.settings.llm_mode])
         self.client = instructor.from_openai(client, mode=self.mode)
         self.model = self.settings.llm_model
@@ -146,6 +147,50 @@ class LLM:
         if self.store is not None:
             self.store.cache_llm_answer(key, value.model_dump_json(), valid, answer.attempts)
         return answer
+
+    def choose(self, template: str, choices: tuple[str, ...], **variables: object) -> Choice:
+        """The model's answer to a prompt that asks for one word of ``choices``: how likely it
+        is to start its answer with each (from the first answer token's top log-probabilities,
+        summed over case and leading space), or, where the server gives no log-probabilities,
+        1 for the word it answered. A plain chat completion, logged and cached like
+        :meth:`call`."""
+        import openai
+
+        system, _, user = render(template, **variables).partition("\n---\n")
+        messages = [{"role": "system", "content": system.strip()},
+                    {"role": "user", "content": user.strip()}]
+        key = _sha(json.dumps([self.model, "choose", template, messages, choices],
+                              sort_keys=True))
+        if self.store is not None and (hit := self.store.cached_llm_answer(key)) is not None:
+            self.usage.cached += 1
+            return Choice.model_validate_json(hit[0])
+        self._check_budget()
+        self._log = []
+        request = dict(model=self.model, messages=messages, max_tokens=3, temperature=0.0)
+        response = None
+        for extra in ({"logprobs": True, "top_logprobs": 20}, {}):
+            self._on_request(messages=messages)
+            try:
+                response = self.raw.chat.completions.create(**request, **extra)  # type: ignore[call-overload]
+                self._on_response(response)
+                break
+            except openai.APIStatusError as err:  # some servers refuse log-probabilities
+                self._on_error(err)
+                if not extra or err.status_code not in REQUEST_REFUSED:
+                    self._save_log(template, key)
+                    raise _llm_error(err, self, "answer") from err
+            except openai.APIError as err:
+                self._on_error(err)
+                self._save_log(template, key)
+                raise _llm_error(err, self, "answer") from err
+        self._save_log(template, key)
+        choice = read_choice(response, choices)
+        if choice is None:
+            raise LLMError(f"the LLM {self.model} answered none of {', '.join(choices)}",
+                           "try another model")
+        if self.store is not None:
+            self.store.cache_llm_answer(key, choice.model_dump_json(), True, 1)
+        return choice
 
     def _check_budget(self) -> None:
         if self.budget is None:
@@ -206,6 +251,38 @@ class LLM:
             u.cost = None if u.cost is None or row["cost"] is None else u.cost + row["cost"]
         if self.store is not None and rows:
             self.store.log_llm_calls(rows)
+
+
+class Choice(BaseModel):
+    """How likely a one-word answer is to be each choice; ``from_logprobs`` False when the
+    server gave none (then the answered word has probability 1)."""
+
+    probs: dict[str, float]
+    from_logprobs: bool
+
+
+def read_choice(response: object, choices: tuple[str, ...]) -> Choice | None:
+    """The choices' probabilities at the first answer token whose top log-probabilities hold
+    any of them; else the answered word; None when the answer is none of the choices."""
+    import math
+
+    try:
+        choice = response.choices[0]  # type: ignore[attr-defined]
+    except (AttributeError, IndexError, TypeError):
+        return None
+    for token in getattr(getattr(choice, "logprobs", None), "content", None) or []:
+        probs = dict.fromkeys(choices, 0.0)
+        for top in token.top_logprobs or []:
+            word = top.token.strip().lower()
+            if word in probs:
+                probs[word] += math.exp(top.logprob)
+        if any(probs.values()):
+            return Choice(probs=probs, from_logprobs=True)
+    words = (getattr(choice.message, "content", None) or "").strip().lower().split()
+    said = words[0].strip(".,;:!\"'*") if words else ""
+    if said in choices:
+        return Choice(probs={c: float(c == said) for c in choices}, from_logprobs=False)
+    return None
 
 
 def _sha(text: str) -> str:

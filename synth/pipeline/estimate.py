@@ -1,21 +1,26 @@
 """``synth ask --dry-run``: what a run would do and cost, from the library alone.
 
 The same retrieval (library only) and screen as a run, then the LLM extraction's calls and
-tokens counted from the passages it would send; nothing is called and nothing is written.
+tokens counted from the passages it would send, and for a yes/no question the stance judge's
+(one call per kept paper and one for the question alone); nothing is called and nothing is
+written. Stages the LLM is not used for (``SYNTH_LLM_STAGES``) are not counted.
 """
 
 from __future__ import annotations
 
 from pydantic import BaseModel
 
+from synth.answer.answer import ABSTRACT_CHARS
 from synth.config import Settings
-from synth.pipeline.run import CANDIDATES_PER_KEPT, check_question
+from synth.pipeline.run import CANDIDATES_PER_KEPT, CLAIMS_PER_PAPER, check_question
 from synth.search.embed import Embedder
+from synth.search.question import is_yes_no
 from synth.search.retrieve import ask as retrieve
 from synth.search.screen import screen
 from synth.store.db import Store
 
 OUTPUT_TOKENS_PER_CALL = 400
+CLAIM_TOKENS = 50  # a quoted sentence, for the stance judge's prompt
 
 
 class Estimate(BaseModel):
@@ -53,15 +58,28 @@ def estimate(store: Store, settings: Settings, embedder: Embedder, question: str
         return Estimate(question=question, papers_kept=len(kept), papers_retrieved=len(papers),
                         llm=None, llm_calls=0, tokens_in=0, tokens_out=0, cost=0.0,
                         notes=notes + ["no LLM is configured: the run is offline and free"])
-    prompt = len(render("extract_claims.j2", question=question, passage="", max_claims=5)) // 4
-    calls = tokens_in = 0
-    for p in kept:
-        fulltext, passages = readable_passages(store, resolve_paper(store, settings,
-                                                                    p.paper_id, fetch=False))
-        for passage in passages_for_llm(fulltext, passages, question, MAX_PASSAGES):
-            calls += 1
-            tokens_in += prompt + len(passage.text) // 4
-    tokens_out = calls * OUTPUT_TOKENS_PER_CALL
+    calls = tokens_in = tokens_out = 0
+    if settings.llm_for("extract"):
+        prompt = len(render("extract_claims.j2", question=question, passage="",
+                            max_claims=5)) // 4
+        for p in kept:
+            fulltext, passages = readable_passages(store, resolve_paper(store, settings,
+                                                                        p.paper_id, fetch=False))
+            for passage in passages_for_llm(fulltext, passages, question, MAX_PASSAGES):
+                calls += 1
+                tokens_in += prompt + len(passage.text) // 4
+        tokens_out = calls * OUTPUT_TOKENS_PER_CALL
+    if settings.llm_for("answer") and is_yes_no(question) and kept:
+        # the stance judge: each kept paper at most (its abstract, or the claims of a paper
+        # read in full), and the question with no results
+        prompt = len(render("stance.j2", question=question, results=[])) // 4
+        for p in kept:
+            text = store.fulltext(p.paper_id) or ""
+            tokens_in += prompt + (len(text) // 4 if len(text) <= ABSTRACT_CHARS
+                                   else CLAIMS_PER_PAPER * CLAIM_TOKENS)
+        calls += len(kept) + 1
+        tokens_in += prompt
+        tokens_out += (len(kept) + 1) * 3
     price = price_of(settings.llm_model, settings.llm_base_url, load_prices(settings.home))
     return Estimate(question=question, papers_kept=len(kept), papers_retrieved=len(papers),
                     llm=settings.llm_model, llm_calls=calls, tokens_in=tokens_in,

@@ -40,6 +40,7 @@ from typing import Generic, TypeVar
 
 from synth import __version__
 from synth.answer.answer import answer_question
+from synth.answer.judge import LLMJudge
 from synth.claims.extract import extract
 from synth.config import Settings
 from synth.errors import BudgetExceeded, InvalidQuestion, LLMError, LLMUnavailable, shown
@@ -186,7 +187,7 @@ def extract_stage(tools: Tools, question: str, papers: list[ScreenedPaper]) -> S
         llm, claims, notes = tools.llm, [], []
         for done, paper in enumerate(kept, start=1):
             result = None
-            if llm is not None:
+            if llm is not None and tools.settings.llm_for("extract"):
                 try:
                     result = extract(tools.store, tools.settings, paper.paper_id, question,
                                      max_claims=CLAIMS_PER_PAPER, llm=llm)
@@ -250,13 +251,19 @@ def kept_texts(tools: Tools, papers: list[ScreenedPaper]) -> dict[str, str]:
 
 
 def answer_stage(tools: Tools, question: str, papers: list[ScreenedPaper],
-                 claims: list[ReportClaim], texts: dict[str, str]) -> Stage[Answered]:
+                 claims: list[ReportClaim], texts: dict[str, str],
+                 llm: LLM | None = None) -> Stage[Answered]:
     """Each claim's relevance to the question, and the answer from the on-point ones;
-    ``texts``: the kept papers' full texts (:func:`kept_texts`)."""
+    ``texts``: the kept papers' full texts (:func:`kept_texts`); ``llm``: the LLM that judges
+    each paper's stance on a yes/no question (:mod:`synth.answer.judge`), else the stance
+    model does."""
     def run() -> tuple[Answered, list[str]]:
+        judge = LLMJudge(llm) if llm is not None else None
         answer, scored = answer_question(question, claims, papers, texts, tools.scorer,
-                                         tools.embedder)
-        return Answered(answer, scored), []
+                                         tools.embedder, judge=judge)
+        notes = [f"the LLM stance judge stopped ({judge.stopped}); the stance model judged "
+                 "the remaining papers"] if judge and judge.stopped else []
+        return Answered(answer, scored), notes
     return timed(run)
 
 
@@ -332,10 +339,14 @@ def run_pipeline(tools: Tools, question: str, options: RunOptions, resume: Resum
         stages["verify"] = verify_stage(tools, extracted, papers, force=resume.force)
         claims, scorer = stages["verify"].value, tools.scorer.name
     texts = kept_texts(tools, papers)
-    stages["answer"] = answer_stage(tools, question, papers, claims, texts)
+    def llm_for(stage: str) -> LLM | None:
+        return llm if tools.settings.llm_for(stage) else None
+
+    stages["answer"] = answer_stage(tools, question, papers, claims, texts, llm_for("answer"))
     answer, claims = stages["answer"].value.answer, stages["answer"].value.claims
-    stages["review"] = review_stage(tools, question, papers, claims, answer, texts, llm)
-    stages["synthesize"] = synthesize_stage(question, answer, claims, llm)
+    stages["review"] = review_stage(tools, question, papers, claims, answer, texts,
+                                    llm_for("review"))
+    stages["synthesize"] = synthesize_stage(question, answer, claims, llm_for("synthesize"))
     report = assemble(tools, question, options, papers, claims, scorer or tools.scorer.name,
                       stages)
     return save(tools.store, report, batch_item) if store_report else report

@@ -116,6 +116,8 @@ class PaperStance(BaseModel):
     strength: float = Field(description="how far the paper leans: |2 P(yes) - 1|, 0-1 (where "
                             "p_yes is None: the deciding claim's entailment minus contradiction)")
     claims: list[int] = Field(description="its on-point claims, the deciding one first")
+    judged_by: str = Field("stance model", description="what gave p_yes: 'stance model' "
+                           "(synth's fitted model, offline) or 'llm:MODEL' (the LLM judge)")
 
 
 AnswerVerdict = Literal["yes", "no", "mixed", "partly_answered", "not_answered", "findings"]

@@ -134,7 +134,7 @@ def extractors_used(settings: Settings, claims: list[ReportClaim]) -> list[str]:
     """``llm:MODEL`` and/or ``offline``: what extracted the report's claims (an LLM run that
     fell back offline says so); with no claims, what was configured."""
     used = {f"llm:{c.model}" if c.extractor == "llm" else "offline" for c in claims}
-    return sorted(used) or [f"llm:{settings.llm_model}" if settings.llm_configured
+    return sorted(used) or [f"llm:{settings.llm_model}" if settings.llm_for("extract")
                             else "offline"]
 
 
@@ -154,14 +154,26 @@ def methodology(settings: Settings, source: str, papers: list[ScreenedPaper],
         f"{len(papers)} kept.",
         f"Extraction: {extractor}; at most {claims_per_paper} claims per paper.",
         verification_line(scorer),
-        *([stance_line()] if answer is not None and answer.kind == "yes_no" else []),
+        *([stance_line(answer)] if answer is not None and answer.kind == "yes_no" else []),
         "Review: three rule-based reviewers score the report from its stored facts.",
     ]
 
 
-def stance_line() -> str:
+def stance_line(answer: Answer) -> str:
     """The methodology line on a yes/no answer: how each paper's P(yes) is made, and what the
-    stance model's shipped record says it reached on questions it was not fitted on."""
+    stance model's shipped record says it reached on questions it was not fitted on (or, for
+    papers the LLM judged, how the LLM's answer became P(yes))."""
+    judges = sorted({s.judged_by[4:] for s in answer.stances if s.judged_by != "stance model"})
+    if judges:
+        line = (f"Answer: each paper's P(yes) comes from the LLM {', '.join(judges)}, which "
+                "read the paper's abstract (or, read in full, its quoted claims) and the "
+                "question (prompt templates/stance.j2) and answered yes, no or maybe: P(yes) is "
+                "its log-odds of yes against no, less the log-odds it gives the question with "
+                "no results; when a kept paper is squarely on the question, papers only near "
+                "it take no side; a paper is for the statement at 0.5 or more.")
+        if any(s.judged_by == "stance model" for s in answer.stances):
+            line += " Papers it did not judge have P(yes) from synth's stance model."
+        return line
     record = shipped().record
     held = (record.get("report") or {}).get("held") or {}
     line = ("Answer: each paper's P(yes) comes from synth's stance model over the verifier's "
@@ -230,11 +242,15 @@ def usage(llm: LLM | None) -> Usage:
                  tokens_out=u.tokens_out, cost=u.cost)
 
 
+LLM_TEMPLATES = {"extract": "extract_claims.j2", "answer": "stance.j2",
+                 "review": "review.j2", "synthesize": "synthesize.j2"}
+
+
 def manifest(settings: Settings, scorer: str, kept: list[ScreenedPaper],
              claims: list[ReportClaim]) -> Manifest:
     templates = list(REPORT_TEMPLATES)
-    if settings.llm_configured:
-        templates += ["extract_claims.j2", "synthesize.j2", "review.j2"]
+    templates += [template for stage, template in LLM_TEMPLATES.items()
+                  if settings.llm_for(stage)]
     if settings.verify_model == "llm-judge":
         templates.append("verify_judge.j2")
     return Manifest(synth=__version__, embed_model=settings.embed_model, verifier=scorer,
