@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -116,9 +117,7 @@ class LLM:
         import openai
         from instructor.core.exceptions import InstructorRetryException
 
-        system, _, user = render(template, **variables).partition("\n---\n")
-        messages = [{"role": "system", "content": system.strip()},
-                    {"role": "user", "content": user.strip()}]
+        messages = _messages(template, variables)
         key = _sha(json.dumps([self.model, self.settings.llm_mode, template, messages,
                                response_model.model_json_schema()], sort_keys=True))
         if self.store is not None and (hit := self.store.cached_llm_answer(key)) is not None:
@@ -156,9 +155,7 @@ class LLM:
         :meth:`call`."""
         import openai
 
-        system, _, user = render(template, **variables).partition("\n---\n")
-        messages = [{"role": "system", "content": system.strip()},
-                    {"role": "user", "content": user.strip()}]
+        messages = _messages(template, variables)
         key = _sha(json.dumps([self.model, "choose", template, messages, choices],
                               sort_keys=True))
         if self.store is not None and (hit := self.store.cached_llm_answer(key)) is not None:
@@ -264,8 +261,6 @@ class Choice(BaseModel):
 def read_choice(response: object, choices: tuple[str, ...]) -> Choice | None:
     """The choices' probabilities at the first answer token whose top log-probabilities hold
     any of them; else the answered word; None when the answer is none of the choices."""
-    import math
-
     try:
         choice = response.choices[0]  # type: ignore[attr-defined]
     except (AttributeError, IndexError, TypeError):
@@ -283,6 +278,13 @@ def read_choice(response: object, choices: tuple[str, ...]) -> Choice | None:
     if said in choices:
         return Choice(probs={c: float(c == said) for c in choices}, from_logprobs=False)
     return None
+
+
+def _messages(template: str, variables: dict[str, object]) -> list[dict[str, str]]:
+    """The system and user messages of a prompt template (split at its ``---`` line)."""
+    system, _, user = render(template, **variables).partition("\n---\n")
+    return [{"role": "system", "content": system.strip()},
+            {"role": "user", "content": user.strip()}]
 
 
 def _sha(text: str) -> str:

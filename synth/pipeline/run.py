@@ -339,7 +339,8 @@ def run_pipeline(tools: Tools, question: str, options: RunOptions, resume: Resum
         stages["verify"] = verify_stage(tools, extracted, papers, force=resume.force)
         claims, scorer = stages["verify"].value, tools.scorer.name
     texts = kept_texts(tools, papers)
-    def llm_for(stage: str) -> LLM | None:
+
+    def llm_for(stage: str) -> LLM | None:  # the LLM, unless it stopped or is not for stage
         return llm if tools.settings.llm_for(stage) else None
 
     stages["answer"] = answer_stage(tools, question, papers, claims, texts, llm_for("answer"))

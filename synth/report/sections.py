@@ -159,6 +159,11 @@ def methodology(settings: Settings, source: str, papers: list[ScreenedPaper],
     ]
 
 
+DECIDING = ("when a kept paper is squarely on the question, papers only near it take no side; "
+            "only claims that name what the question asks about (its outcome) take a side when "
+            "any does; a paper is for the statement at 0.5 or more.")
+
+
 def stance_line(answer: Answer) -> str:
     """The methodology line on a yes/no answer: how each paper's P(yes) is made, and what the
     stance model's shipped record says it reached on questions it was not fitted on (or, for
@@ -169,8 +174,7 @@ def stance_line(answer: Answer) -> str:
                 "read the paper's abstract (or, read in full, its quoted claims) and the "
                 "question (prompt templates/stance.j2) and answered yes, no or maybe: P(yes) is "
                 "its log-odds of yes against no, less the log-odds it gives the question with "
-                "no results; when a kept paper is squarely on the question, papers only near "
-                "it take no side; a paper is for the statement at 0.5 or more.")
+                f"no results; {DECIDING}")
         if any(s.judged_by == "stance model" for s in answer.stances):
             line += " Papers it did not judge have P(yes) from synth's stance model."
         return line
@@ -178,10 +182,7 @@ def stance_line(answer: Answer) -> str:
     held = (record.get("report") or {}).get("held") or {}
     line = ("Answer: each paper's P(yes) comes from synth's stance model over the verifier's "
             "scores of the question's statement given the paper's on-point claims and the "
-            "claims' result language; when a kept paper is squarely on the question, papers "
-            "only near it take no side; only claims that name what the question asks about "
-            "(its outcome) take a side when any does; a paper is for the statement at 0.5 or "
-            "more.")
+            f"claims' result language; {DECIDING}")
     if held:
         line += (f" On {held.get('questions')} expert-answered PubMedQA questions it was not "
                  f"fitted on, it agreed with the experts {held.get('accuracy', 0):.0%} of the "
