@@ -16,12 +16,16 @@ all 500 include the questions it was fitted on. Published anchors (reasoning-req
 setting): majority 55.2%, BioBERT 68.1%, one human 78.0%.
 
     python bench/pubmedqa.py [--limit N] [--held-only] [--home bench/out/pubmedqa-home]
-                             [--json FILE] [--llm URL --llm-model NAME]
+                             [--json FILE] [--llm URL --llm-model NAME [--fit-judge]]
 
 With ``--llm`` (an OpenAI-compatible server, e.g. llama.cpp's on 127.0.0.1) the LLM judges
 each paper's stance (``SYNTH_LLM_STAGES=answer``: claims are still extracted offline), in
 place of the stance model; the stance model was never fitted on the held part, and the LLM on
-none of it. ``--held-only`` asks only the held questions.
+none of it. ``--fit-judge`` first fits the LLM judge (``synth eval judge --fit``,
+:mod:`synth.answer.judge_fit`) on the fitting part's questions, each with its own abstract,
+stores the fit in the bench's home, where the asks then use it, and prints its figures; without
+it the asks use whatever fit that home holds for the model. ``--held-only`` asks only the held
+questions.
 
 ``--home`` keeps the library between runs, with its embeddings and what the pipeline stores
 (extractions, verdicts), so a rerun re-decides every answer in a fraction of the time: the
@@ -98,6 +102,28 @@ def table_rows(part: str, rows: list[dict]) -> str:
             "0 | | |")
 
 
+def fit_judge(settings) -> None:
+    """Fit the LLM judge on the fitting part and store the fit in the home (see the module
+    docstring); print its figures."""
+    from synth.answer.judge import LLMJudge
+    from synth.answer.judge_fit import Question, eval_judge
+    from synth.llm.client import LLM
+    from synth.store.db import open_store
+    from training.questions import questions
+
+    fitting = [Question(question=q["question"], text=" ".join(q["text"].split()),
+                        answer=q["answer"]) for q in questions(ITEMS.parent, "fitting")]
+    with open_store(settings.db_path) as store:
+        report = eval_judge(LLMJudge(LLM(settings, store=store)), fitting,
+                            "PubMedQA-L fitting part", settings.home, fit=True)
+    fit = report.fit
+    assert fit is not None
+    print(f"judge fitted on {fit.questions} yes/no questions of {len(fitting)}: AUC "
+          f"{report.auc}, scale {fit.scale:.3f}, shift {fit.shift:.3f}; accuracy in sample "
+          f"{report.accuracy:.3f}, out of fold {fit.accuracy:.3f} (always yes "
+          f"{fit.always_yes:.3f}); {report.seconds_per_question:.1f} s/question")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--limit", type=int, default=None, help="first N questions only")
@@ -108,6 +134,8 @@ def main() -> None:
     parser.add_argument("--llm", default="", help="an OpenAI-compatible server URL: the LLM "
                         "judges each paper's stance")
     parser.add_argument("--llm-model", default="local", help="the model name it expects")
+    parser.add_argument("--fit-judge", action="store_true", help="fit the LLM judge on the "
+                        "fitting part first (each question with its own abstract)")
     args = parser.parse_args()
 
     from synth.config import load_settings
@@ -122,6 +150,8 @@ def main() -> None:
     if args.llm:
         settings = load_settings(env={}, home=args.home, llm_base_url=args.llm,
                                  llm_model=args.llm_model, llm_stages="answer")
+    if args.fit_judge and args.llm:
+        fit_judge(settings)
     embedder = load_embedder()
     chosen = [(pmid, item) for pmid, item in items.items()
               if held(pmid) or not args.held_only][:args.limit]

@@ -451,3 +451,23 @@ def test_an_llm_judge_reads_an_abstract_whole_and_a_long_paper_by_its_claims() -
     long_text = "x" * (ABSTRACT_CHARS + 1)
     assert reading(claims, "a", long_text) == ["We quantize to 4 bits.", "Memory fell by 70%."]
     assert reading(claims, "a", "") == ["We quantize to 4 bits.", "Memory fell by 70%."]
+
+
+def test_review_scores_follow_the_evidence_continuously_within_a_level() -> None:
+    from dataclasses import replace
+
+    from synth.report.review import Facts, points, rule_review
+
+    base = Facts(answerable=True, partly=False, yes_no=True, answering=3, firm=2,
+                 papers_retrieved=10, papers_kept=5, papers_full_text=0, claims=10, on_point=10,
+                 sourced=10, sources=3, corroborated=1, contested=0, spans_recheck=10,
+                 unversioned_papers=0, calibrated=True, weak=0)
+    more = replace(base, firm=3, corroborated=2)  # firmer, more corroborated: same levels
+    low, high = rule_review(base, "evidence"), rule_review(more, "evidence")
+    assert low.dimensions == high.dimensions and low.dimensions["evidence_strength"] == "MEDIUM"
+    assert high.overall > low.overall
+    assert points(0.0, 0.3, 0.8) == points(0.29, 0.3, 0.8) == 2.0  # failing earns nothing
+    assert points(0.3, 0.3, 0.8) == 5.5 and points(0.55, 0.3, 0.8) == pytest.approx(6.375)
+    assert points(0.8, 0.3, 0.8) == points(2.0, 0.3, 0.8) == 9.0
+    # a cap caps the points too: the skeptic reads abstracts only, so evidence stays at 5.5
+    assert rule_review(base, "skeptic").overall == rule_review(more, "skeptic").overall

@@ -154,23 +154,45 @@ def test_llm_down_mid_run_finishes_offline_and_says_so(home, embedder):
     assert any("offline rules" in m and "LLM" not in m for m in report.methodology)
 
 
-def test_an_llm_for_the_answer_only_judges_the_stances(home, embedder):
+@pytest.mark.parametrize("model, shift", [("m", None), ("m-fitted", 5.0)])
+def test_an_llm_for_the_answer_only_judges_the_stances(home, embedder, model, shift):
+    from synth.answer.judge import TEMPLATE
+    from synth.answer.judge_fit import FITS_FILE, save_fit
+    from synth.llm.prompts import template_hash
+    from synth.records.reports import JudgeFit
+
     from .llm_server import ScriptedLLM
 
-    with ScriptedLLM() as server:
-        server.reply_word("Yes", {"Yes": -0.1, "No": -3.0})  # the question with no results
-        server.reply_word("No", {"Yes": -2.0, "No": -0.2})  # any paper's results
-        server.pick = lambda body: int("(none given)" not in body["messages"][1]["content"])
-        report = ask(home, embedder, QUESTION, max_papers=2,
-                     settings={"llm_base_url": server.url, "llm_model": "m",
-                               "llm_stages": "answer"})
+    if shift is not None:  # a fit stored for the model: its shift outweighs the score, -4.7
+        save_fit(home, JudgeFit(model=model, template_hash=template_hash(TEMPLATE), scale=1.0,
+                                shift=shift, questions=40, file="q.jsonl", accuracy=0.61,
+                                always_yes=0.55, auc=0.7, date="2026-12-07"))
+    try:
+        with ScriptedLLM() as server:
+            server.reply_word("Yes", {"Yes": -0.1, "No": -3.0})  # the question, no results
+            server.reply_word("No", {"Yes": -2.0, "No": -0.2})  # any paper's results
+            server.pick = lambda body: int("(none given)" not in body["messages"][1]["content"])
+            report = ask(home, embedder, QUESTION, max_papers=2,
+                         settings={"llm_base_url": server.url, "llm_model": model,
+                                   "llm_stages": "answer"})
+    finally:
+        (home / FITS_FILE).unlink(missing_ok=True)  # the home is shared by this module
     answer = report.answer
-    assert answer is not None and answer.stances and answer.verdict == "no"
-    assert all(s.judged_by == "llm:m" and s.p_yes < 0.5 for s in answer.stances)
+    assert answer is not None and answer.stances
+    assert all(s.judged_by == f"llm:{model}" for s in answer.stances)
+    if shift is None:
+        assert answer.verdict == "no" and all(s.p_yes < 0.5 for s in answer.stances)
+        assert answer.judge_fit is None
+        assert any("not fitted to labelled questions" in m for m in report.methodology)
+    else:
+        assert answer.verdict == "yes" and all(s.p_yes > 0.5 for s in answer.stances)
+        assert answer.judge_fit is not None and answer.judge_fit.questions == 40
+        assert any("fitted on 40 expert-answered yes/no questions (q.jsonl)" in m
+                   and "61%" in m for m in report.methodology)
     assert all(c.extractor == "offline" for c in report.claims)  # extraction stayed offline
     assert {json.dumps(r["messages"]).count("The study (its abstract") for r in server.requests} == {1}
     assert len(server.requests) == len(answer.stances) + 1  # the question alone, asked once
-    assert any("the LLM m, which read the paper's abstract" in m
+    assert any(f"the LLM {model}, which read the paper's abstract" in m
                for m in report.methodology)
     assert "stance.j2" in report.manifest.templates
     assert "extract_claims.j2" not in report.manifest.templates

@@ -218,7 +218,9 @@ def yes_no(question: str, claims: list[ReportClaim], kept: int, scorer: PairScor
     base = dict(kind="yes_no", statement=said, covered=covered, missing=missing,
                 stances=stances, papers_for=[s.paper_id for s in pro],
                 papers_against=[s.paper_id for s in con],
-                cites=[s.claims[0] for s in pro + con])
+                cites=[s.claims[0] for s in pro + con],
+                judge_fit=judge.fit if judge and any(s.judged_by != "stance model"
+                                                     for s in stances) else None)
     if not on_point:  # also when no kept paper names any of the question's named things
         return Answer(**base, verdict="not_answered", text=unanswered(kept, missing)), claims
     pooled = (sum(w * p for w, p in zip(weight, paper_p)) / sum(weight) if sum(weight)

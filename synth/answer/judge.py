@@ -12,12 +12,18 @@ anything (small models answer "yes" to most questions): 0.5 means the results mo
 neither way. A server that gives no log-probabilities yields 1 for "yes", 0 for "no" and 0.5
 for "maybe".
 
+That log-odds ``z`` is the judge's score. Unfitted, ``P(yes) = sigmoid(z)``. A model
+fitted on labelled questions (``synth eval judge FILE --fit``, :mod:`synth.answer.judge_fit`)
+has ``P(yes) = sigmoid(scale * z + shift)``, the scale and shift stored for that model name in
+``$SYNTH_HOME/judge_fits.json`` with the prompt's hash (a fit made for another prompt is not
+used). The fit matters: reading any abstract moves a small model towards "yes" more than the
+question alone does, so unfitted, every paper leans yes.
+
 Measured (``python bench/pubmedqa.py --held-only --llm URL``, 210 held PubMedQA questions,
 Qwen2.5-Coder-1.5B on llama.cpp): the LLM ranks yes above no better than the stance model
-(own paper's P(yes): AUC 0.70 against 0.63), but reading any abstract moves it towards yes
-more than the question alone does, so after the subtraction every paper was still above 0.5
-and the accuracy, 0.47, was below always answering yes (0.51). Hence opt-in; what it lacks is
-a threshold fitted per model on labelled questions.
+(own paper's P(yes): AUC 0.70 against 0.63), but unfitted every question's own paper was above
+0.5 and the accuracy, 0.47, was below always answering yes (0.51); bench/README.md has the
+fitted figures. Hence opt-in.
 
 On the first LLM failure (unreachable, over budget, an answer that is none of the three
 words) the judge stops; that paper and the rest are judged by the stance model, and
@@ -32,10 +38,12 @@ from dataclasses import dataclass
 from synth.errors import LLMError
 from synth.llm.client import LLM, Choice
 from synth.llm.prompts import as_data
+from synth.records.reports import JudgeFit
 
 TEMPLATE = "stance.j2"
 CHOICES = ("yes", "no", "maybe")
 FLOOR = 1e-6  # the least probability a word is given, so the log-odds stay finite
+ANSWERED = {"yes": 20.0, "no": -20.0, "maybe": 0.0}  # z for a server without log-probabilities
 
 
 def log_odds(choice: Choice) -> float:
@@ -44,30 +52,49 @@ def log_odds(choice: Choice) -> float:
             - math.log(max(choice.probs.get("no", 0.0), FLOOR)))
 
 
+def sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(min(z, 700.0), -700.0)))
+
+
 @dataclass
 class LLMJudge:
+    """``fit``: the stored fit for this model and prompt, or None (unfitted);
+    ``without_logprobs``: whether some answer came without log-probabilities."""
+
     llm: LLM
+    fit: JudgeFit | None = None
     stopped: str | None = None
+    without_logprobs: bool = False
 
     @property
     def name(self) -> str:
         return f"llm:{self.llm.model}"
 
-    def p_yes(self, question: str, results: list[str]) -> float | None:
-        """The probability that these results (a paper's quoted claims) answer ``question``
-        yes; None once the judge has stopped."""
+    def score(self, question: str, results: list[str]) -> float | None:
+        """``z``: the log-odds of yes against no for these results (a paper's abstract or
+        quoted claims), less the same for the question with no results; where the server
+        gives no log-probabilities, ``ANSWERED`` of the word it answered. None once the judge
+        has stopped (:attr:`stopped` says why)."""
         if self.stopped is not None:
             return None
         try:
             said = self.ask(question, results)
             if not said.from_logprobs:
-                return {"yes": 1.0, "no": 0.0}.get(max(said.probs, key=said.probs.get), 0.5)
+                self.without_logprobs = True
+                return ANSWERED[max(said.probs, key=lambda w: said.probs[w])]
             blank = self.ask(question, [])
         except LLMError as err:
             self.stopped = err.message
             return None
-        z = log_odds(said) - (log_odds(blank) if blank.from_logprobs else 0.0)
-        return 1.0 / (1.0 + math.exp(-z))
+        return log_odds(said) - (log_odds(blank) if blank.from_logprobs else 0.0)
+
+    def p_yes(self, question: str, results: list[str]) -> float | None:
+        """The probability that these results answer ``question`` yes (the fit applied to
+        :meth:`score`); None once the judge has stopped."""
+        z = self.score(question, results)
+        if z is None:
+            return None
+        return sigmoid(self.fit.scale * z + self.fit.shift if self.fit else z)
 
     def ask(self, question: str, results: list[str]) -> Choice:
         return self.llm.choose(TEMPLATE, CHOICES, question=as_data(question),

@@ -325,6 +325,50 @@ def eval_pairs_cmd(settings: Settings, file: Path, as_json: bool) -> None:
         for g, row in report.confusion.items()))
 
 
+@eval_group.command(name="judge")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--fit", is_flag=True, help="Fit the judge's P(yes) to these answers and store "
+              "the fit for this model in $SYNTH_HOME, where synth ask uses it.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def eval_judge_cmd(settings: Settings, file: Path, fit: bool, as_json: bool) -> None:
+    """Ask the configured LLM, as the stance judge of yes/no answers, labelled questions and
+    print how well it ranks and answers them (AUC, accuracy, always-yes accuracy, seconds).
+
+    FILE is JSON Lines of {"question", "text", "answer"}: a yes/no question, the study's text
+    (an abstract) and the expert's yes / no / maybe. Answers are cached in the library."""
+    from synth.answer.judge import LLMJudge
+    from synth.answer.judge_fit import FITS_FILE, eval_judge, read_questions, stored_fit
+    from synth.llm.client import LLM
+
+    questions = read_questions(file)
+    with _store(settings) as store, progress_bars(as_json) as bars:
+        judge = LLMJudge(LLM(settings, store=store),
+                         fit=stored_fit(settings.home, settings.llm_model))
+        report = eval_judge(judge, questions, str(file), settings.home, fit=fit,
+                            progress=lambda d, t: bars("questions", d, t))
+    if as_json:
+        click.echo(report.model_dump_json(indent=2))
+        return
+    ranked = "n/a (needs yes and no questions)" if report.auc is None else f"{report.auc:.3f}"
+    click.echo(f"{report.questions} questions ({report.yes} yes, {report.no} no, "
+               f"{report.maybe} maybe), judge {report.model}: AUC yes vs no {ranked}, "
+               f"accuracy {report.accuracy:.3f}{' in sample' if report.fitted_now else ''} "
+               f"(always yes {report.always_yes:.3f}), "
+               f"answered yes {report.said_yes:.0%}, {report.seconds_per_question:.1f} s/question")
+    if report.fit is None:
+        click.echo("  unfitted: P(yes) = sigmoid(z); fit it with --fit on labelled questions")
+        return
+    f = report.fit
+    click.echo(f"  {'fitted now' if report.fitted_now else 'fit in use'}: P(yes) = "
+               f"sigmoid({f.scale:.3f} z {'+' if f.shift >= 0 else '-'} {abs(f.shift):.3f}), "
+               f"on {f.questions} yes/no questions of {f.file} ({f.date}); out-of-fold "
+               f"accuracy there {f.accuracy:.3f} (always yes {f.always_yes:.3f})")
+    if report.fitted_now:
+        click.echo(f"  stored in {settings.home / FITS_FILE}: synth ask uses it for "
+                   f"{f.model}")
+
+
 @cli.command()
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj

@@ -41,6 +41,7 @@ from typing import Generic, TypeVar
 from synth import __version__
 from synth.answer.answer import answer_question
 from synth.answer.judge import LLMJudge
+from synth.answer.judge_fit import stored_fit
 from synth.claims.extract import extract
 from synth.config import Settings
 from synth.errors import BudgetExceeded, InvalidQuestion, LLMError, LLMUnavailable, shown
@@ -258,7 +259,8 @@ def answer_stage(tools: Tools, question: str, papers: list[ScreenedPaper],
     each paper's stance on a yes/no question (:mod:`synth.answer.judge`), else the stance
     model does."""
     def run() -> tuple[Answered, list[str]]:
-        judge = LLMJudge(llm) if llm is not None else None
+        judge = LLMJudge(llm, fit=stored_fit(tools.settings.home, llm.model)) \
+            if llm is not None else None
         answer, scored = answer_question(question, claims, papers, texts, tools.scorer,
                                          tools.embedder, judge=judge)
         notes = [f"the LLM stance judge stopped ({judge.stopped}); the stance model judged "

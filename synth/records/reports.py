@@ -120,6 +120,24 @@ class PaperStance(BaseModel):
                            "(synth's fitted model, offline) or 'llm:MODEL' (the LLM judge)")
 
 
+class JudgeFit(BaseModel):
+    """How an LLM judge's score becomes P(yes) for one model and prompt:
+    ``P(yes) = sigmoid(scale * z + shift)`` (:mod:`synth.answer.judge_fit`)."""
+
+    model: str
+    template_hash: str = Field(description="the hash of the prompt it was fitted with")
+    scale: float
+    shift: float
+    questions: int = Field(description="the labelled yes/no questions it was fitted on")
+    file: str = Field(description="the file they came from")
+    accuracy: float = Field(description="agreement with the expert answers on those questions "
+                            "after the fit, out of fold (yes/no/maybe; the judge never says "
+                            "maybe)")
+    always_yes: float = Field(description="the same for always answering yes")
+    auc: float = Field(description="AUC of the score, yes against no questions")
+    date: str
+
+
 AnswerVerdict = Literal["yes", "no", "mixed", "partly_answered", "not_answered", "findings"]
 
 
@@ -142,6 +160,8 @@ class Answer(BaseModel):
     p_yes: float | None = Field(None, description="yes/no: the papers' P(yes) pooled, each "
                                 "weighted by its most relevant on-point claim's relevance")
     cites: list[int] = Field([], description="the claims the answer line rests on")
+    judge_fit: JudgeFit | None = Field(None, description="yes/no with an LLM judge: the fit "
+                                       "that turned its scores into P(yes), or None (unfitted)")
 
 
 class Contradiction(BaseModel):

@@ -19,11 +19,15 @@ rationale names the facts its reviewer weighed:
 
 A report with no on-point claim is LOW on disclosure and at most MEDIUM on reproducibility.
 Each rates the four dimensions (evidence strength, citation grounding, uncertainty
-disclosure, reproducibility) LOW / MEDIUM / HIGH by the rules in :func:`dimensions` and gives an overall score
-0-10: the weighted mean of its dimension points (LOW 2, MEDIUM 5.5, HIGH 9) under its own
-weights. Only on-point claims (:mod:`synth.answer.relevance`) count. **Ceilings:** a report
-with no quoted or verified on-point claim, or one whose sources do not answer the question, scores at
-most :data:`CEILING_UNANSWERED` (3.0) from every reviewer; one that answers only part of the
+disclosure, reproducibility) by the rules in :func:`dimensions` and gives an overall score
+0-10: the weighted mean of its dimension points under its own weights. A dimension's points
+are its level's (LOW 2, MEDIUM 5.5, HIGH 9), a MEDIUM one's plus up to half the way to HIGH's
+as the fact it measures nears the HIGH threshold (:func:`points`), so two reports at the same
+levels that differ in evidence differ in score; a reviewer's cap ("at most MEDIUM") caps the
+points. Only on-point claims
+(:mod:`synth.answer.relevance`) count. **Ceilings:** a report with no quoted or verified
+on-point claim, or one whose sources do not answer the question, scores at most
+:data:`CEILING_UNANSWERED` (3.0) from every reviewer; one that answers only part of the
 question (some of its named things appear in no kept paper) at most :data:`CEILING_PARTLY`.
 """
 
@@ -109,43 +113,61 @@ def facts(papers: list[ScreenedPaper], claims: list[ReportClaim], fulltexts: dic
         weak=sum(c.check == "weak" for c in counted))
 
 
-def _level(value: float, medium: float, high: float) -> Level:
-    return "HIGH" if value >= high else "MEDIUM" if value >= medium else "LOW"
+def points(value: float, medium: float, high: float) -> float:
+    """A dimension's points for a measured value: LOW's :data:`POINTS` below ``medium``,
+    HIGH's at ``high`` and above, and between them MEDIUM's plus up to half the way to HIGH's,
+    in proportion to how far the value has gone from one threshold to the other (a failing
+    dimension earns nothing for nearly passing)."""
+    low, mid, top = POINTS["LOW"], POINTS["MEDIUM"], POINTS["HIGH"]
+    if value >= high:
+        return top
+    if value >= medium:
+        return mid + (top - mid) / 2 * (value - medium) / (high - medium)
+    return low
 
 
-def _at_most(level: Level, cap: Level) -> Level:
-    return min(level, cap, key=POINTS.get)  # type: ignore[arg-type]
+def level(pts: float) -> Level:
+    return "HIGH" if pts >= POINTS["HIGH"] else "MEDIUM" if pts >= POINTS["MEDIUM"] else "LOW"
 
 
-def dimensions(f: Facts, reviewer: str) -> dict[str, Level]:
-    """Each reviewer's levels, from the facts it weighs (:data:`WEIGHS`)."""
+def at_most(pts: float, cap: Level) -> float:
+    return min(pts, POINTS[cap])
+
+
+def dimension_points(f: Facts, reviewer: str) -> dict[str, float]:
+    """Each reviewer's points per dimension, from the facts it weighs (:data:`WEIGHS`)."""
     sourced_share = f.sourced / f.on_point if f.on_point else 0.0
     corroborated = f.corroborated / f.on_point if f.on_point else 0.0
     # quoted claims and an answer resting firmly on two papers reach MEDIUM; HIGH needs
     # independent corroboration too
-    evidence = _level(0.5 * sourced_share * min(f.firm, 3) / 3 + corroborated, 0.3, 0.8)
-    grounding = _level(f.spans_recheck / f.claims if f.claims else 0.0, 0.9, 1.0)
-    grounding = grounding if f.sourced else "LOW"
-    disclosure: Level = "HIGH" if f.calibrated and not f.weak else "MEDIUM"
+    evidence = points(0.5 * sourced_share * min(f.firm, 3) / 3 + corroborated, 0.3, 0.8)
+    grounding = points(f.spans_recheck / f.claims if f.claims else 0.0, 0.9, 1.0)
+    grounding = grounding if f.sourced else POINTS["LOW"]
+    disclosure = POINTS["HIGH"] if f.calibrated and not f.weak else POINTS["MEDIUM"]
     full = f.papers_full_text / f.papers_kept if f.papers_kept else 0.0
-    reproducibility = _level(1.0 - f.unversioned_papers / max(f.papers_kept, 1), 0.5, 1.0)
+    reproducibility = points(1.0 - f.unversioned_papers / max(f.papers_kept, 1), 0.5, 1.0)
     if not f.on_point:  # nothing on the question: nothing disclosed, nothing to reproduce
-        disclosure, reproducibility = "LOW", _at_most(reproducibility, "MEDIUM")
+        disclosure, reproducibility = POINTS["LOW"], at_most(reproducibility, "MEDIUM")
     if reviewer == "skeptic":
         if f.firm < 2 or f.contested or full < 0.5:  # one voice, a dispute, or mostly
-            evidence = _at_most(evidence, "MEDIUM")  # abstracts (findings without methods)
+            evidence = at_most(evidence, "MEDIUM")  # abstracts (findings without methods)
         if f.on_point and not f.firm:
-            evidence = "LOW"  # every paper only leans
+            evidence = POINTS["LOW"]  # every paper only leans
         if f.answering < 2 and f.on_point:
-            disclosure = _at_most(disclosure, "MEDIUM")  # one voice, however well quoted
+            disclosure = at_most(disclosure, "MEDIUM")  # one voice, however well quoted
     if reviewer == "provenance":
         if full < 1.0:
-            reproducibility = _at_most(reproducibility, "MEDIUM")  # abstracts are thin reading
+            reproducibility = at_most(reproducibility, "MEDIUM")  # abstracts are thin reading
         if f.spans_recheck < f.claims:
-            grounding = "LOW"  # a quote that does not re-check is a broken citation
+            grounding = POINTS["LOW"]  # a quote that does not re-check is a broken citation
     if reviewer == "evidence" and f.on_point and not f.corroborated:
-        evidence = _at_most(evidence, "MEDIUM")  # nothing independent confirms it
+        evidence = at_most(evidence, "MEDIUM")  # nothing independent confirms it
     return dict(zip(DIMENSIONS, (evidence, grounding, disclosure, reproducibility)))
+
+
+def dimensions(f: Facts, reviewer: str) -> dict[str, Level]:
+    """Each reviewer's levels (:func:`level` of :func:`dimension_points`)."""
+    return {d: level(pts) for d, pts in dimension_points(f, reviewer).items()}
 
 
 def rationale(f: Facts, reviewer: str) -> str:
@@ -185,10 +207,11 @@ def ceiling(f: Facts) -> float:
 
 
 def rule_review(f: Facts, reviewer: str) -> Review:
-    dims = dimensions(f, reviewer)
-    overall = sum(w * POINTS[dims[d]] for w, d in zip(WEIGHTS[reviewer], DIMENSIONS))
+    pts = dimension_points(f, reviewer)
+    overall = sum(w * pts[d] for w, d in zip(WEIGHTS[reviewer], DIMENSIONS))
     overall = min(overall, ceiling(f))
-    return Review(reviewer=reviewer, kind="rules", dimensions=dims, overall=round(overall, 1),
+    return Review(reviewer=reviewer, kind="rules",
+                  dimensions={d: level(v) for d, v in pts.items()}, overall=round(overall, 1),
                   rationale=rationale(f, reviewer))
 
 

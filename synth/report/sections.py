@@ -16,6 +16,7 @@ from synth.records.reports import (
     Answer,
     Check,
     Contradiction,
+    JudgeFit,
     Manifest,
     ReportClaim,
     ScreenedPaper,
@@ -172,9 +173,9 @@ def stance_line(answer: Answer) -> str:
     if judges:
         line = (f"Answer: each paper's P(yes) comes from the LLM {', '.join(judges)}, which "
                 "read the paper's abstract (or, read in full, its quoted claims) and the "
-                "question (prompt templates/stance.j2) and answered yes, no or maybe: P(yes) is "
-                "its log-odds of yes against no, less the log-odds it gives the question with "
-                f"no results; {DECIDING}")
+                "question (prompt templates/stance.j2) and answered yes, no or maybe. Its "
+                "score is its log-odds of yes against no, less the log-odds it gives the "
+                f"question with no results; {judge_fit_sentence(answer.judge_fit)} {DECIDING}")
         if any(s.judged_by == "stance model" for s in answer.stances):
             line += " Papers it did not judge have P(yes) from synth's stance model."
         return line
@@ -188,6 +189,19 @@ def stance_line(answer: Answer) -> str:
                  f"fitted on, it agreed with the experts {held.get('accuracy', 0):.0%} of the "
                  f"time (always answering yes: {held.get('always_yes', 0):.0%}).")
     return line
+
+
+def judge_fit_sentence(fit: JudgeFit | None) -> str:
+    """How the LLM judge's score became P(yes): its fit on labelled questions, or none."""
+    if fit is None:
+        return ("P(yes) is the sigmoid of that score, not fitted to labelled questions "
+                "(synth eval judge --fit), so a model that leans yes on whatever it reads "
+                "answers yes too often;")
+    return (f"P(yes) is the sigmoid of {fit.scale:.2f} times that score "
+            f"{'+' if fit.shift >= 0 else '-'} {abs(fit.shift):.2f}, fitted on "
+            f"{fit.questions} expert-answered yes/no questions ({fit.file}), where out of fold "
+            f"it agreed with the experts {fit.accuracy:.0%} of the time (always answering yes: "
+            f"{fit.always_yes:.0%});")
 
 
 def verification_line(scorer: str) -> str:
