@@ -207,3 +207,15 @@ def test_platt_recovers_a_logistic_relation_and_auc_counts_ties_half() -> None:
     assert scale == pytest.approx(2.0, abs=0.2) and shift == pytest.approx(-1.0, abs=0.15)
     assert auc(np.array([1.0, 1.0, 0.0]), np.array([True, False, False])) == 0.75
     assert auc(np.array([1.0]), np.array([True])) is None
+
+
+def test_a_broken_fits_file_stops_an_ask_that_judges_before_any_stage(tmp_path, embedder):
+    from synth.pipeline.run import Tools
+
+    (tmp_path / FITS_FILE).write_text("{not json")
+    with open_store(tmp_path / "library.db") as store:
+        offline = settings_for("http://127.0.0.1:9/v1", tmp_path)  # the judge is not asked
+        assert Tools.make(store, offline, embedder).judge_fit is None
+        with pytest.raises(ConfigError, match="judge_fits.json is not a file of judge fits"):
+            Tools.make(store, settings_for("http://127.0.0.1:9/v1", tmp_path,
+                                           llm_stages="answer"), embedder)

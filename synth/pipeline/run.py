@@ -51,6 +51,7 @@ from synth.records.claims import Claim
 from synth.records.options import RunOptions
 from synth.records.reports import (
     Answer,
+    JudgeFit,
     Level,
     Report,
     ReportClaim,
@@ -113,7 +114,8 @@ def report_id(question: str, options: RunOptions) -> str:
 class Tools:
     """What every stage of one run may use, made once: the store, the settings, the embedder
     (caching in the store), the verification scorer (loaded on first use), the LLM (None when
-    none is configured) and the progress callback."""
+    none is configured), the LLM stance judge's stored fit (read before any stage runs, so a
+    broken fits file stops the run before it starts) and the progress callback."""
 
     store: Store
     settings: Settings
@@ -121,6 +123,7 @@ class Tools:
     scorer: PairScorer
     llm: LLM | None
     progress: Progress = no_progress
+    judge_fit: JudgeFit | None = None
 
     @classmethod
     def make(cls, store: Store, settings: Settings, embedder: Embedder,
@@ -131,7 +134,9 @@ class Tools:
             lambda: load_scorer(settings.verify_model, cached, settings, store=store),
             settings.verify_model)
         llm = LLM(settings, store=store, budget=budget) if settings.llm_configured else None
-        return cls(store, settings, cached, scorer, llm, progress)
+        fit = stored_fit(settings.home, settings.llm_model) if settings.llm_for("answer") \
+            else None
+        return cls(store, settings, cached, scorer, llm, progress, fit)
 
 
 @dataclass(frozen=True)
@@ -259,8 +264,7 @@ def answer_stage(tools: Tools, question: str, papers: list[ScreenedPaper],
     each paper's stance on a yes/no question (:mod:`synth.answer.judge`), else the stance
     model does."""
     def run() -> tuple[Answered, list[str]]:
-        judge = LLMJudge(llm, fit=stored_fit(tools.settings.home, llm.model)) \
-            if llm is not None else None
+        judge = LLMJudge(llm, fit=tools.judge_fit) if llm is not None else None
         answer, scored = answer_question(question, claims, papers, texts, tools.scorer,
                                          tools.embedder, judge=judge)
         notes = [f"the LLM stance judge stopped ({judge.stopped}); the stance model judged "
