@@ -19,11 +19,11 @@ has ``P(yes) = sigmoid(scale * z + shift)``, the scale and shift stored for that
 used). The fit matters: reading any abstract moves a small model towards "yes" more than the
 question alone does, so unfitted, every paper leans yes.
 
-Measured (``python bench/pubmedqa.py --held-only --llm URL``, 210 held PubMedQA questions,
-Qwen2.5-Coder-1.5B on llama.cpp): the LLM ranks yes above no better than the stance model
-(own paper's P(yes): AUC 0.70 against 0.63), but unfitted every question's own paper was above
-0.5 and the accuracy, 0.47, was below always answering yes (0.51); bench/README.md has the
-fitted figures. Hence opt-in.
+Measured (``python bench/pubmedqa.py --held-only --llm URL --fit-judge``, 210 held PubMedQA
+questions, Qwen2.5-Coder-1.5B on llama.cpp): unfitted, every question's own paper was above 0.5
+and the accuracy, 0.47, was below always answering yes (0.51); fitted on the 290 others, the
+judge agrees with the experts on 56% of the held questions' own abstracts, but through
+``synth ask`` 0.505 (macro-F1 0.35, the best here; bench/README.md). Hence opt-in.
 
 On the first LLM failure (unreachable, over budget, an answer that is none of the three
 words) the judge stops; that paper and the rest are judged by the stance model, and
