@@ -111,8 +111,8 @@ def fit_judge(settings) -> None:
     from synth.store.db import open_store
     from training.questions import questions
 
-    fitting = [Question(question=q["question"], text=" ".join(q["text"].split()),
-                        answer=q["answer"]) for q in questions(ITEMS.parent, "fitting")]
+    fitting = [Question(question=q["question"], text=q["text"], answer=q["answer"])
+               for q in questions(ITEMS.parent, "fitting")]
     with open_store(settings.db_path) as store:
         report = eval_judge(LLMJudge(LLM(settings, store=store)), fitting,
                             "PubMedQA-L fitting part", settings.home, fit=True)

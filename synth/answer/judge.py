@@ -92,8 +92,10 @@ class LLMJudge:
         """The probability that these results answer ``question`` yes (the fit applied to
         :meth:`score`); None once the judge has stopped."""
         z = self.score(question, results)
-        if z is None:
-            return None
+        return None if z is None else self.probability(z)
+
+    def probability(self, z: float) -> float:
+        """P(yes) for the score ``z``: the fit applied, or the sigmoid of ``z`` unfitted."""
         return sigmoid(self.fit.scale * z + self.fit.shift if self.fit else z)
 
     def ask(self, question: str, results: list[str]) -> Choice:

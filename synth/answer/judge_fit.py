@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
-from synth.answer.judge import TEMPLATE, LLMJudge, sigmoid
+from synth.answer.judge import TEMPLATE, LLMJudge
 from synth.errors import ConfigError, InvalidInput, LLMUnavailable, shown
 from synth.llm.prompts import template_hash
 from synth.records.reports import JudgeFit
@@ -78,7 +78,7 @@ def read_questions(path: Path) -> list[Question]:
         if not isinstance(answer, str) or answer.strip().lower() not in ANSWERS:
             raise InvalidInput(f"{path}:{n}: unknown answer {shown(answer)}",
                                "use yes, no or maybe")
-        out.append(Question(question=row["question"], text=" ".join(row["text"].split()),
+        out.append(Question(question=row["question"], text=row["text"],
                             answer=answer.strip().lower()))
     if not out:
         raise InvalidInput(f"{path} holds no labelled questions",
@@ -178,7 +178,7 @@ def eval_judge(judge: LLMJudge, questions: list[Question], file: str, home: Path
     started = time.perf_counter()
     scores = []
     for i, q in enumerate(questions):
-        z = judge.score(q.question, [q.text])
+        z = judge.score(q.question, [" ".join(q.text.split())])  # as an abstract is read
         if z is None:
             raise LLMUnavailable(f"the LLM judge stopped after {i} of {len(questions)} "
                                  f"questions: {judge.stopped}",
@@ -195,8 +195,7 @@ def eval_judge(judge: LLMJudge, questions: list[Question], file: str, home: Path
                                "there is no score to fit", "use a server that returns logprobs")
         judge.fit = fit_judge(model, z, answers, Path(file).name)
         save_fit(home, judge.fit)
-    p_yes = np.array([sigmoid(judge.fit.scale * v + judge.fit.shift if judge.fit else v)
-                      for v in z])
+    p_yes = np.array([judge.probability(v) for v in z])
     said = np.where(p_yes >= 0.5, "yes", "no")
     decided = answers != "maybe"
     return JudgeReport(

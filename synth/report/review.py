@@ -19,7 +19,7 @@ rationale names the facts its reviewer weighed:
 
 A report with no on-point claim is LOW on disclosure and at most MEDIUM on reproducibility.
 Each rates the four dimensions (evidence strength, citation grounding, uncertainty
-disclosure, reproducibility) by the rules in :func:`dimensions` and gives an overall score
+disclosure, reproducibility) by the rules in :func:`dimension_points` and gives an overall score
 0-10: the weighted mean of its dimension points under its own weights. A dimension's points
 are its level's (LOW 2, MEDIUM 5.5, HIGH 9), a MEDIUM one's plus up to half the way to HIGH's
 as the fact it measures nears the HIGH threshold (:func:`points`), so two reports at the same
@@ -163,11 +163,6 @@ def dimension_points(f: Facts, reviewer: str) -> dict[str, float]:
     if reviewer == "evidence" and f.on_point and not f.corroborated:
         evidence = at_most(evidence, "MEDIUM")  # nothing independent confirms it
     return dict(zip(DIMENSIONS, (evidence, grounding, disclosure, reproducibility)))
-
-
-def dimensions(f: Facts, reviewer: str) -> dict[str, Level]:
-    """Each reviewer's levels (:func:`level` of :func:`dimension_points`)."""
-    return {d: level(pts) for d, pts in dimension_points(f, reviewer).items()}
 
 
 def rationale(f: Facts, reviewer: str) -> str:
