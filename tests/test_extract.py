@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from synth.claims.cues import claim_cues
+from synth.claims.cues import claim_cues, claim_type, study_design
 from synth.claims.extract import extract
 from synth.claims.quotes import normalise
 from synth.claims.sentences import MIN_CUES
@@ -153,6 +153,29 @@ def test_a_study_s_aim_is_not_a_claim(aim: str) -> None:
                     "hallucination by 12%.",
                     "To study this, we introduce SpecX, which speeds up decoding 2.1x."]:
         assert claim_cues(finding).excluded is None
+
+
+@pytest.mark.parametrize("design", [
+    "Patients aged 18 years or more requiring ventilation for over 48 hours were randomized to "
+    "usual care or nebulized heparin (5000 units).",
+    "An analysis of 29 elements in hair and 21 elements in urine was performed using "
+    "inductively coupled plasma-atomic emission spectrometry.",
+    "We retrospectively reviewed the charts of 312 consecutive patients treated between 2001 "
+    "and 2010.",
+    "All 120 participants underwent cardiac magnetic resonance imaging at baseline."])
+def test_how_a_study_was_done_is_a_method_ranked_below_its_results(design: str) -> None:
+    assert study_design(design) and claim_type(design) == "method"
+    result = ("Mortality was significantly lower in the heparin group (12% versus 21%, "
+              "p = 0.03).")
+    assert claim_cues(design).score < claim_cues(result).score
+    # design words in a sentence that states a result leave it a result
+    for finding in ["Serum ferritin was measured in 80 patients and was significantly higher "
+                    "in cases (p < 0.01).",
+                    "No difference in pain scores was found when the groups were compared "
+                    "(P = 0.40).",
+                    "Postoperative AF was lower in the statin group compared with controls "
+                    "(16% versus 33%, p = 0.005)."]:
+        assert not study_design(finding) and claim_type(finding) != "method"
 
 
 def test_question_keeps_only_claims_that_bear_on_it() -> None:

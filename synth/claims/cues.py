@@ -13,6 +13,10 @@ Deterministic pattern rules for the offline extractor (:mod:`synth.claims.extrac
   so read as a claim it would seem to answer it), captions,
   citation-heavy background, questions, fragments, titles and headings (no sentence end),
   table debris, and text addressed to a language model.
+- :func:`study_design`: a sentence that says how a study was done ("Patients were randomized
+  to ...", "We retrospectively reviewed 120 charts", "An analysis of 29 elements was
+  performed using ...") and states no result. It is typed method and ranks a point below
+  the results, so a study's findings, not its design, are what a paper is read for.
 - :func:`claim_type` picks one of :data:`synth.records.claims.CLAIM_TYPES`.
 - :func:`invents_numbers`: does a wording state a number its quote does not? (numbers are
   parsed by :func:`synth.parsing.numbers.quantities`).
@@ -53,6 +57,19 @@ LIMITATION = re.compile(
 METHOD = re.compile(
     r"\b(we (propose|introduce|present|develop|design|train|fine-?tune|use|adopt)"
     r"|our (method|approach|model|system|framework|pipeline))\b", re.I)
+_DESIGN = re.compile(
+    r"\b(?:was|were) (?:(?:then|also|further|subsequently|prospectively|retrospectively|randomly"
+    r"|consecutively|first) )?(?:randomi[sz]ed|enrolled|included|recruited|divided|allocated"
+    r"|assigned|selected|reviewed|collected|obtained|recorded|performed|conducted|carried out"
+    r"|administered|interviewed|surveyed|followed|matched|stratified|categori[sz]ed|classified"
+    r"|identified|sampled|screened|invited|asked|given|treated|operated|examined|measured"
+    r"|assessed|evaluated|analy[sz]ed|studied|used|calculated|estimated|determined|compared"
+    r"|investigated|quantified|tested|applied|defined|scored|graded|instructed|trained)\b"
+    r"|\bwe (?:(?:prospectively|retrospectively|then|also|further|randomly|first) )?(?:reviewed"
+    r"|enrolled|recruited|included|examined|analy[sz]ed|studied|performed|conducted|collected"
+    r"|measured|assessed|evaluated|compared|investigated|identified|surveyed|interviewed"
+    r"|randomi[sz]ed|selected|obtained|followed|used)\b|\bunderwent\b", re.I)
+_P_VALUE = re.compile(r"\bp\s*(?:value\s*)?[<>=≤≥]\s*0?\.\d", re.I)
 _DEFINITION = re.compile(r"\b(we define|is defined as|are defined as|refers? to|denotes?)\b",
                          re.I)
 _BACKGROUND = re.compile(
@@ -156,7 +173,17 @@ def claim_cues(sentence: str) -> Cues:
         return Cues(0.0, "aim: what the study set out to do, not a finding")
     if _FRAMING.search(sentence) and not numbers:
         return Cues(0.0, "framing: what the paper does next, not a finding")
+    if study_design(sentence):
+        score -= 1.0  # how the study was done: a claim only where nothing better is said
     return Cues(score)
+
+
+def study_design(sentence: str) -> bool:
+    """Whether the sentence says how a study was done (who was enrolled, how they were
+    allocated, what was measured or performed) and states no result: no result or
+    limitation wording, no p-value."""
+    return bool(_DESIGN.search(sentence) and not _RESULT.search(sentence)
+                and not LIMITATION.search(sentence) and not _P_VALUE.search(sentence))
 
 
 _OPENS_WITH_METHOD = re.compile(
@@ -166,8 +193,9 @@ _OPENS_WITH_METHOD = re.compile(
 
 def claim_type(sentence: str) -> ClaimType:
     """Limitation, comparison, finding (a result, or any number), definition or method; a
-    sentence that opens by proposing something and states no number is a method."""
-    if _OPENS_WITH_METHOD.search(sentence) and not quantities(sentence):
+    sentence that opens by proposing something and states no number, or that says how a
+    study was done (:func:`study_design`), is a method."""
+    if (_OPENS_WITH_METHOD.search(sentence) and not quantities(sentence)) or study_design(sentence):
         return "method"
     if LIMITATION.search(sentence):
         return "limitation"
