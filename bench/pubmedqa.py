@@ -9,8 +9,9 @@ models loaded once) and the report's ``answer.verdict`` is compared with ``final
     (counted apart: the share of questions the report declines to answer).
 
 Printed: accuracy, macro-F1 over yes / no / maybe, per-class F1, the share not answered,
-how often the question's own abstract was kept, seconds per question; and in the same run the
-majority answer (always yes). Each figure is given for all 500 questions and for the held
+how often the question's own abstract was kept, seconds per question, how often a yes or no
+is right when it is firm and when it only leans ("Leans yes": pooled P(yes) within 0.1 of
+0.5); and in the same run the majority answer (always yes). Each figure is given for all 500 questions and for the held
 part that the stance model (``python -m training.stance``) was never fitted on: the figures on
 all 500 include the questions it was fitted on. Published anchors (reasoning-required
 setting): majority 55.2%, BioBERT 68.1%, one human 78.0%.
@@ -138,6 +139,7 @@ def main() -> None:
                         "fitting part first (each question with its own abstract)")
     args = parser.parse_args()
 
+    from synth.answer.answer import MIXED_BAND
     from synth.config import load_settings
     from synth.pipeline.run import run_ask
     from synth.records.options import RunOptions
@@ -171,6 +173,7 @@ def main() -> None:
                          "judged_by": sorted({s.judged_by for s in answer.stances}),
                          "seconds": round(seconds[-1], 3),
                          "gold": item["final_decision"], "verdict": answer.verdict,
+                         "p_yes": answer.p_yes,
                          "said": AS_LABEL.get(answer.verdict, "not answered"),
                          "own_kept": bool(own and own.kept), "text": answer.text,
                          "claims": [{"n": c.n, "paper": c.paper_id, "text": c.text,
@@ -193,6 +196,12 @@ def main() -> None:
     print("verdicts:", dict(Counter(r["verdict"] for r in rows)))
     print("confusion (gold -> said):",
           dict(Counter(f"{r['gold']}->{r['said']}" for r in rows)))
+    for name, firm in (("firm (P(yes) 0.6 or more, or below 0.4)", True),
+                       ("leans (P(yes) from 0.4 to 0.6)", False)):
+        said = [r for r in rows if r["verdict"] in ("yes", "no") and r["p_yes"] is not None
+                and (abs(r["p_yes"] - 0.5) >= MIXED_BAND) == firm]
+        right = sum(r["said"] == r["gold"] for r in said) / len(said) if said else 0.0
+        print(f"yes/no answers {name}: {len(said)}, right {right:.3f}")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(rows, indent=1))
 

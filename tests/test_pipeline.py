@@ -231,7 +231,7 @@ def test_cli_ask_reports_show_and_dry_run(home, tmp_path):
     result = runner.invoke(cli, ["ask", "-q", "--source", "library", "--max-papers", "2",
                                  "--out", str(out), "--format", "md,json", QUESTION], env=env)
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[0].startswith(("Yes:", "No:", "Mixed:", "Partly",
+    assert result.output.splitlines()[0].startswith(("Yes:", "No:", "Leans ", "Mixed:", "Partly",
                                                      "Not answered:"))
     assert "question" in result.output.splitlines()[1]
     assert sorted(p.suffix for p in out.iterdir() if p.is_file()) == [".json", ".md"]

@@ -88,6 +88,7 @@ def test_stated_verdict_reads_the_opening_words() -> None:
     assert stated_verdict("No, it does not") == "no"
     assert stated_verdict("Partly answered: the kept papers ...") == "partly_answered"
     assert stated_verdict("Mixed: ...") == "mixed"
+    assert stated_verdict("Leans no: 1 paper contradicts it") == "no"
     assert stated_verdict("Notably, quantization helps") is None
 
 

@@ -21,12 +21,13 @@ is. A claim's own stance is the same model over that claim alone, ``neutral`` wi
 is clearly for it and another clearly against it (``P(yes)`` at least :data:`MIXED_BAND`
 beyond 0.5 on each side); otherwise **yes** or **no** by the papers' ``P(yes)`` pooled, each
 weighted by its most relevant on-point claim's relevance ("yes on balance" when some papers
-lean the other way); **not answered** when no claim is on point. When some of the question's
-named things appear in no kept paper, the verdict is **partly answered** and the line says
-which part ("the kept papers address LoRA, not GPT-4"); when none of them does, it is not
-answered, unless they only place the question (:func:`synth.search.question.settings_named`:
-"in the UK") and a kept paper is squarely on the rest of it: that paper then answers it in
-part ("no kept paper mentions UK").
+lean the other way; "leans yes" or "leans no" when the pooled ``P(yes)`` is within
+:data:`MIXED_BAND` of 0.5, no firmer than a lean); **not answered** when no claim is on
+point. When some of the question's named things appear in no kept paper, the verdict is
+**partly answered** and the line says which part ("the kept papers address LoRA, not
+GPT-4"); when none of them does, it is not answered, unless they only place the question
+(:func:`synth.search.question.settings_named`: "in the UK") and a kept paper is squarely on
+the rest of it: that paper then answers it in part ("no kept paper mentions UK").
 
 **Open questions.** The verdict is ``findings``: the three to five on-point claims that
 matter most, results with numbers first, then other findings and comparisons, limitations,
@@ -241,6 +242,8 @@ def yes_no(question: str, claims: list[ReportClaim], kept: int, scorer: PairScor
     if not pro:
         parts.append("none supports it")
     head = {"yes": "Yes", "no": "No", "mixed": "Mixed"}[verdict]
+    if verdict != "mixed" and abs(pooled - 0.5) < MIXED_BAND:  # no firmer than a lean
+        head = f"Leans {verdict}"
     if pro and con and verdict != "mixed":  # papers lean both ways, none of them far
         head += f" on balance (P(yes) {pooled:.2f} over {counted(len(stances), 'paper')})"
     if silent:

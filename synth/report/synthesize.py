@@ -45,14 +45,15 @@ def states_a_finding(text: str) -> bool:
                                       and not _DISCLAIMS.search(text))
 
 
-_STATED = {"yes": "yes", "no": "no", "mixed": "mixed", "partly": "partly_answered",
-           "not answered": "not_answered"}
+_STATED = {"yes": "yes", "no": "no", "leans yes": "yes", "leans no": "no", "mixed": "mixed",
+           "partly": "partly_answered", "not answered": "not_answered"}
 """How an answer sentence states each verdict: its opening words."""
 
 
 def stated_verdict(text: str) -> str | None:
-    """The verdict an answer sentence states by its opening words ("Yes", "No", "Mixed",
-    "Partly answered", "Not answered"), or None when it opens with none of them."""
+    """The verdict an answer sentence states by its opening words ("Yes", "No", "Leans yes",
+    "Leans no", "Mixed", "Partly answered", "Not answered"), or None when it opens with none
+    of them."""
     opening = re.sub(r"[^a-z ]", " ", text.lower()).split()
     for words, verdict in sorted(_STATED.items(), key=lambda kv: -len(kv[0])):
         if opening[:len(words.split())] == words.split():
