@@ -174,7 +174,11 @@ def test_how_a_study_was_done_is_a_method_ranked_below_its_results(design: str) 
                     "No difference in pain scores was found when the groups were compared "
                     "(P = 0.40).",
                     "Postoperative AF was lower in the statin group compared with controls "
-                    "(16% versus 33%, p = 0.005)."]:
+                    "(16% versus 33%, p = 0.005).",
+                    "We compared LoRA with full fine-tuning on 8 tasks and found it 2.1x "
+                    "faster to train.",
+                    "The models were evaluated on GLUE, where TinyBERT was 9.4x smaller than "
+                    "BERT-base."]:
         assert not study_design(finding) and claim_type(finding) != "method"
 
 

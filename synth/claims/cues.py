@@ -69,6 +69,10 @@ _DESIGN = re.compile(
     r"|enrolled|recruited|included|examined|analy[sz]ed|studied|performed|conducted|collected"
     r"|measured|assessed|evaluated|compared|investigated|identified|surveyed|interviewed"
     r"|randomi[sz]ed|selected|obtained|followed|used)\b|\bunderwent\b", re.I)
+_OBSERVED = re.compile(r"\b(?:we|and|they) (?:found|observed|noted)\b|\b(?:found|observed"
+                       r"|noted) that\b", re.I)
+_COMPARED = re.compile(r"\b(?:faster|slower|higher|lower|better|worse|smaller|larger|fewer"
+                       r"|cheaper)\b", re.I)
 _P_VALUE = re.compile(r"\bp\s*(?:value\s*)?[<>=≤≥]\s*0?\.\d", re.I)
 _DEFINITION = re.compile(r"\b(we define|is defined as|are defined as|refers? to|denotes?)\b",
                          re.I)
@@ -181,9 +185,12 @@ def claim_cues(sentence: str) -> Cues:
 def study_design(sentence: str) -> bool:
     """Whether the sentence says how a study was done (who was enrolled, how they were
     allocated, what was measured or performed) and states no result: no result or
-    limitation wording, no p-value."""
+    limitation wording, no p-value, no "we found" or "observed that", no comparative stating
+    a number ("was 9.4x smaller than BERT-base")."""
     return bool(_DESIGN.search(sentence) and not _RESULT.search(sentence)
-                and not LIMITATION.search(sentence) and not _P_VALUE.search(sentence))
+                and not LIMITATION.search(sentence) and not _P_VALUE.search(sentence)
+                and not _OBSERVED.search(sentence)
+                and not (_COMPARED.search(sentence) and quantities(sentence)))
 
 
 _OPENS_WITH_METHOD = re.compile(
