@@ -11,10 +11,11 @@ models loaded once) and the report's ``answer.verdict`` is compared with ``final
 Printed: accuracy, macro-F1 over yes / no / maybe, per-class F1, the share not answered,
 how often the question's own abstract was kept, seconds per question, how often a yes or no
 is right when it is firm and when it only leans ("Leans yes": pooled P(yes) within 0.1 of
-0.5); and in the same run the majority answer (always yes). Each figure is given for all 500 questions and for the held
-part that the stance model (``python -m training.stance``) was never fitted on: the figures on
-all 500 include the questions it was fitted on. Published anchors (reasoning-required
-setting): majority 55.2%, BioBERT 68.1%, one human 78.0%.
+0.5); and in the same run the majority answer (always yes). Each figure is given for all
+500 questions and for the held part that the stance model (``python -m training.stance``)
+was never fitted on: the figures on all 500 include the questions it was fitted on.
+Published anchors (reasoning-required setting): majority 55.2%, BioBERT 68.1%, one human
+78.0%.
 
     python bench/pubmedqa.py [--limit N] [--held-only] [--home bench/out/pubmedqa-home]
                              [--json FILE] [--llm URL --llm-model NAME [--fit-judge]]
