@@ -82,6 +82,25 @@ def test_sections_the_paper_does_not_support_are_left_out(cards) -> None:
     assert physics.completeness == sum(physics.completeness_signals.values()) / 8
 
 
+def test_an_abstract_of_plain_counts_still_gets_its_tldr_and_findings() -> None:
+    # no sentence reads as a claim (no result verb, no comparison), but two state numbers
+    settings = load_settings()
+    paper = Paper(id="pmid15954832", base_id="pmid15954832", title="", source="snapshot",
+                  abstract="The aim of this paper is to report an initial experience with "
+                  "miniTAPP. It seems to be moving toward mini-instruments (5 mm or less in "
+                  "diameter). A total of 303 patients underwent a miniTAPP procedure between "
+                  "2000 and 2003. No conversions to an open approach were required. There were "
+                  "no major complications, while minor complications ranged as high as 0.3%.")
+    with open_store(settings.db_path) as store:
+        store.save_paper(paper, metadata_text(paper))
+        c = card(store, settings, paper.id)
+    assert c.tldr is not None and c.tldr.text.startswith("There were no major complications")
+    assert [f.text for f in c.findings] == [
+        "It seems to be moving toward mini-instruments (5 mm or less in diameter).",
+        "A total of 303 patients underwent a miniTAPP procedure between 2000 and 2003."]
+    assert not any("aim of this paper" in f.text for f in c.findings)
+
+
 def test_users_extend_the_entity_lexicon() -> None:
     settings = load_settings()
     settings.home.mkdir(parents=True, exist_ok=True)

@@ -93,8 +93,14 @@ def card(store: Store, settings: Settings, paper_id: str, llm: object | None = N
     fulltext, passages = readable_passages(store, paper)
     found = [s for s in sentences(fulltext, passages, None) if s.excluded is None]
     kind, _ = store.text_info(paper.id)
-    claims = sorted((s for s in found if s.cues >= MIN_CUES),
-                    key=lambda s: (-s.cues - 0.5 * bool(quantities(s.text)), s.start))
+    claims = [s for s in found if s.cues >= MIN_CUES]
+    plain = not claims  # a short abstract of plain counts ("There were no major complications,
+    # while minor complications ranged as high as 0.3%."): its sentences that state a number
+    # stand in, as they do for the ask pipeline's claims, and since its results close it, the
+    # later of two equal sentences leads
+    claims = sorted(claims or [s for s in found if quantities(s.text)],
+                    key=lambda s: (-s.cues - 0.5 * bool(quantities(s.text)),
+                                   -s.start if plain else s.start))
     abstract = [s for s in claims if "abstract" in (s.passage.section or "").lower()
                 or s.passage.page is None]
     c = Card(paper_id=paper.id, version=paper.version, title=paper.title, authors=paper.authors,
