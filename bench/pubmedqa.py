@@ -140,7 +140,7 @@ def main() -> None:
                         "fitting part first (each question with its own abstract)")
     args = parser.parse_args()
 
-    from synth.answer.answer import MIXED_BAND
+    from synth.answer.answer import firm
     from synth.config import load_settings
     from synth.pipeline.run import run_ask
     from synth.records.options import RunOptions
@@ -197,10 +197,10 @@ def main() -> None:
     print("verdicts:", dict(Counter(r["verdict"] for r in rows)))
     print("confusion (gold -> said):",
           dict(Counter(f"{r['gold']}->{r['said']}" for r in rows)))
-    for name, firm in (("firm (P(yes) 0.6 or more, or below 0.4)", True),
-                       ("leans (P(yes) from 0.4 to 0.6)", False)):
+    for name, clear in (("firm (P(yes) 0.6 or more, or below 0.4)", True),
+                        ("leans (P(yes) from 0.4 to 0.6)", False)):
         said = [r for r in rows if r["verdict"] in ("yes", "no") and r["p_yes"] is not None
-                and (abs(r["p_yes"] - 0.5) >= MIXED_BAND) == firm]
+                and firm(r["p_yes"]) == clear]
         right = sum(r["said"] == r["gold"] for r in said) / len(said) if said else 0.0
         print(f"yes/no answers {name}: {len(said)}, right {right:.3f}")
     args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -103,6 +103,11 @@ def answer_question(question: str, claims: list[ReportClaim], papers: list[Scree
     return open_findings(question, claims, kept, covered, missing), claims
 
 
+def firm(p_yes: float) -> bool:
+    """Whether a P(yes) clearly takes a side: at least :data:`MIXED_BAND` from 0.5."""
+    return abs(p_yes - 0.5) >= MIXED_BAND
+
+
 def counts(claim: ReportClaim) -> bool:
     """On point, and resting on its source: a verbatim quote, or a verified paraphrase."""
     return claim.on_point and claim.sourced
@@ -242,7 +247,7 @@ def yes_no(question: str, claims: list[ReportClaim], kept: int, scorer: PairScor
     if not pro:
         parts.append("none supports it")
     head = {"yes": "Yes", "no": "No", "mixed": "Mixed"}[verdict]
-    if verdict != "mixed" and abs(pooled - 0.5) < MIXED_BAND:  # no firmer than a lean
+    if verdict != "mixed" and not firm(pooled):  # no firmer than a lean
         head = f"Leans {verdict}"
     if pro and con and verdict != "mixed":  # papers lean both ways, none of them far
         head += f" on balance (P(yes) {pooled:.2f} over {counted(len(stances), 'paper')})"

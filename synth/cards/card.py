@@ -34,7 +34,14 @@ import re
 from pathlib import Path
 
 from synth.claims.cues import COMPARISON, LIMITATION, METHOD
-from synth.claims.sentences import MIN_CUES, Sentence, readable_passages, resolve_paper, sentences
+from synth.claims.sentences import (
+    MIN_CUES,
+    Sentence,
+    readable_passages,
+    resolve_paper,
+    sentences,
+    stating_numbers,
+)
 from synth.config import Settings, load_user_file
 from synth.parsing.numbers import quantities
 from synth.records.cards import Card, CardLine, Entity, ResultRow
@@ -98,7 +105,7 @@ def card(store: Store, settings: Settings, paper_id: str, llm: object | None = N
     # while minor complications ranged as high as 0.3%."): its sentences that state a number
     # stand in, as they do for the ask pipeline's claims, and since its results close it, the
     # later of two equal sentences leads
-    claims = sorted(claims or [s for s in found if quantities(s.text)],
+    claims = sorted(claims or stating_numbers(found),
                     key=lambda s: (-s.cues - 0.5 * bool(quantities(s.text)),
                                    -s.start if plain else s.start))
     abstract = [s for s in claims if "abstract" in (s.passage.section or "").lower()

@@ -84,9 +84,14 @@ def select(candidates: list[Sentence], question: str | None, limit: int,
     if question and fill_results and not best:
         # a kept paper none of whose sentences reads as a claim (a short abstract of counts:
         # "4 of 90 pterygia harboured HPV."): its sentences that state a number
-        weak = [s for s in candidates if s.excluded is None and quantities(s.text)]
-        best = sorted(weak, key=lambda s: (-s.rank_key, s.start))[:limit]
+        best = sorted(stating_numbers(candidates), key=lambda s: (-s.rank_key, s.start))[:limit]
     return sorted(best, key=lambda s: s.start)
+
+
+def stating_numbers(candidates: list[Sentence]) -> list[Sentence]:
+    """The sentences that may be claims and state a number: what stands in for the claims of
+    a text none of whose sentences reads as one (a short abstract of plain counts)."""
+    return [s for s in candidates if s.excluded is None and quantities(s.text)]
 
 
 def readable_passages(store: Store, paper: Paper) -> tuple[str, list[Passage]]:
