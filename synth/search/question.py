@@ -93,8 +93,21 @@ def clause(question: str) -> tuple[str, str]:
     """(what comes before the last colon or dash, the question's last clause), without the
     question mark."""
     text = " ".join(question.split()).rstrip(" ?")
-    parts = re.split(r"\s*[:;]\s+|\s*(?:--|[–—])\s*|\s+-\s+|(?<=[a-z)])[.?]\s+(?=[A-Z])", text)
+    parts = _CLAUSE_BREAK.split(text)
     return (" ".join(parts[:-1]), parts[-1]) if len(parts) > 1 else ("", text)
+
+
+# A colon, semicolon or dash; or a sentence's end: a period or question mark after a word
+# ("... surgery. Is it ...", "... vs. LEEP. Are they ...", "... episodes II. Are ..."), not
+# after an initial or an abbreviation ("U.S. Adults", "vs. LEEP", "et al. The"); or a comma
+# before the question's auxiliary
+_CLAUSE_BREAK = re.compile(
+    r"\s*[:;]\s+|\s*(?:--|[–—])\s*|\s+-\s+|"
+    r"(?<=[A-Za-z0-9)])(?<!\b[A-Za-z])(?<!\bvs)(?<!\bal)(?<!\betc)(?<!\bFig)(?<!\bDr)(?<!\bNo)"
+    r"[.?]\s+(?=[A-Z])|"
+    # a comma before the question itself ("X, is it an alternative to Y?", "In children
+    # with X, is Y safe?")
+    r",\s+(?=(?i:is|are|was|were|does|do|did|can|could|should|will|would|has|have)\s)")
 
 
 def is_yes_no(question: str) -> bool:

@@ -13,7 +13,9 @@ not followed by the noun it qualifies, an adverb such as "always", an article: "
 dexamethasone an effective alternative ...?"), never right after an article, preposition
 or comma ("the clinically positive axilla", "of ethanol-mixed fluid"). When no word reads
 as one the auxiliary is dropped ("Do X match Y?" -> "X match Y."), which the cross-encoder
-reads nearly the same way.
+reads nearly the same way. A title's question with no verb takes "is" or "are" after its
+subject (:func:`elliptical`: "Inhibin: a new marker of hydatidiform mole?" -> "Inhibin is a new
+marker of hydatidiform mole."; "X, a cause of Y?"; "X: safe and effective?").
 
 :func:`outcome`: what the yes/no question asks about its subject, as the words of its
 predicate ("memory" in "Does quantization reduce the memory of LLMs?"), so the answer
@@ -86,7 +88,10 @@ def statement(question: str) -> str:
     parts = subject_and_predicate(question)
     if parts is None:
         text = " ".join(question.split()).rstrip(" ?")
-        return text + "." if is_yes_no(question) else text
+        if not is_yes_no(question):
+            return text
+        said = elliptical(question)
+        return (said or text) + "."
     aux, rest, at = parts
     if aux in _COPULAS and rest and rest[0].lower() == "there":
         rest = ["there", aux, *rest[1:]]  # "are there any ...?" -> "there are ..."
@@ -99,6 +104,51 @@ def statement(question: str) -> str:
         rest = rest[:at] + [aux] + rest[at:]
     text = " ".join(rest)
     return (text[:1].upper() + text[1:] + ".") if text else ""
+
+
+# What opens the predicate of a title's question with no verb: "X: a marker of Y?", "X: really
+# an early stage?", "X: safe and effective?"
+_ELLIPTICAL = re.compile(rf"^(a|an|another|the|really|still|truly|{_PREDICATE_WORDS})$", re.I)
+_HAS = frozenset({"a role", "any role", "a place", "a future", "an effect", "an impact"})
+_APPOSITION = re.compile(r"^(.+?), ((?:a|an|another) .+)$")
+
+
+def elliptical(question: str) -> str | None:
+    """A title's question that has no verb, read as a statement: "X: a new risk factor for Y?"
+    and "X, a cause of Y?" -> "X is a new risk factor for Y"; "X: safe and effective?" -> "X is
+    safe and effective"; "X: really an early stage?" -> "X is really an early stage"; the verb
+    is "are" when the subject's head noun is plural ("Chronic functional somatic symptoms: a
+    single syndrome?"). None when the question is not of that shape ("X: room for
+    improvement?" names no predicate to read)."""
+    before, last = clause(question)
+    if not before:
+        found = _APPOSITION.match(" ".join(question.split()).rstrip(" ?"))
+        if found is None:
+            return None
+        before, last = found.groups()
+    words = last.split()
+    if not words or not _ELLIPTICAL.match(words[0].strip(_PUNCTUATION)):
+        return None
+    if " ".join(words[:2]).lower() in _HAS:  # "X: a role in Y?" -> "X has a role in Y"
+        verb = "have" if plural(before) else "has"
+    else:
+        verb = "are" if plural(before) else "is"
+    return f"{before} {verb} {words[0].lower()} {' '.join(words[1:])}"
+
+
+def plural(subject: str) -> bool:
+    """Whether a noun phrase reads as plural: two things joined by "and", or a head noun (the
+    last word before a preposition) ending in -s but not -ss, -us or -is."""
+    head: list[str] = []
+    for word in subject.split():
+        if word.lower() in _PREPOSITIONS:
+            break
+        head.append(word.strip(_PUNCTUATION))
+    if not head:
+        return False
+    return "and" in (w.lower() for w in head) or bool(
+        re.search(r"[^su]s$", head[-1]) and not head[-1].lower().endswith("is")
+        and not head[-1].isupper())
 
 
 def subject_and_predicate(question: str) -> tuple[str, list[str], int | None] | None:
