@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from synth.answer.answer import answer_question
+from synth.answer.answer import answer_question, key_findings
 from synth.answer.stance import FEATURES, StanceModel
 from synth.records.claims import Quantity
 from synth.records.papers import Hit
@@ -24,6 +24,7 @@ from synth.search.question import (
     is_yes_no,
     mentions,
     question_acronyms,
+    terms,
 )
 from synth.search.retrieve import PaperEvidence
 from synth.search.screen import screen
@@ -107,7 +108,35 @@ def test_questions_are_read_for_kind_statement_and_named_things() -> None:
             ("Are margins and T-stage accurate predictors of local control?",
              "Margins and T-stage are accurate predictors of local control."),
             ("Is duration of psychological treatment related to return into treatment?",
-             "Duration of psychological treatment is related to return into treatment.")]:
+             "Duration of psychological treatment is related to return into treatment."),
+            # the question in a title's second sentence, after a capital, a numeral or "vs."
+            ("Cold knife conization vs. LEEP. Are they the same procedure?",
+             "Cold knife conization vs. LEEP are the same procedure."),
+            ("Postictal psychotic episodes II. Are they predictive of interictal episodes?",
+             "Postictal psychotic episodes II are predictive of interictal episodes."),
+            ("Suturing of the nasal septum, is it an effective alternative to packing?",
+             "Suturing of the nasal septum is an effective alternative to packing."),
+            ("In children with asthma, is the inhaler safe?", "The inhaler is safe."),
+            # a title's question with no verb: "is" or "are" by the subject's head noun
+            ("Aripiprazole: a new risk factor for pathological gambling?",
+             "Aripiprazole is a new risk factor for pathological gambling."),
+            ("Very high serum CA 19-9 levels: a contraindication to surgery?",
+             "Very high serum CA 19-9 levels are a contraindication to surgery."),
+            ("Fragility of the esophageal mucosa: a sign of eosinophilic esophagitis?",
+             "Fragility of the esophageal mucosa is a sign of eosinophilic esophagitis."),
+            ("Stage I non-small cell lung carcinoma: really an early stage?",
+             "Stage I non-small cell lung carcinoma is really an early stage."),
+            ("Devascularization without splenectomy: safe and effective?",
+             "Devascularization without splenectomy is safe and effective."),
+            ("Malnutrition, a new inducer for arterial calcification?",
+             "Malnutrition is a new inducer for arterial calcification."),
+            ("Production of chemokines by adipose tissue: a role in atherosclerosis?",
+             "Production of chemokines by adipose tissue has a role in atherosclerosis."),
+            # nothing to read as a predicate: the words as they are
+            ("School food policy: room for improvement?", "School food policy: room for "
+             "improvement."),
+            ("Has the use of therapies by U.S. adults changed?",
+             "The use of therapies by U.S. adults has changed.")]:
         assert statement(question) == said, question
     assert entities("How does the speed of SecLM-fine-tuned Llama3, Codestral and Deepseek R1 "
                     "vary?") == ["SecLM", "Llama3", "Codestral", "Deepseek R1"]
@@ -347,6 +376,25 @@ def test_an_open_question_lists_key_findings_results_first(embedder) -> None:
     assert sum(n in answer.findings for n in (3, 4, 5)) <= 2  # at most two from one paper
     assert answer.findings.index(2) < answer.findings.index(3)  # memory is asked first
     assert "(1)" in answer.text and "[C2]" in answer.text
+
+
+def test_key_findings_spread_over_papers_and_over_the_question_s_aspects() -> None:
+    wanted = terms("How does LoRA compare with full fine-tuning?")
+    claims = [claim(1, "A", "LoRA offers a cheap way of fine-tuning.", kind="comparison"),
+              claim(2, "A", "LoRA fine-tuning trains few parameters.", kind="comparison"),
+              claim(3, "B", "LoRA adapters are small.", kind="comparison"),
+              claim(4, "C", "LoRA falls behind full fine-tuning on code.", kind="comparison"),
+              claim(5, "C", "LoRA cuts training memory by 3x.", numbers=[3]),
+              claim(6, "C", "LoRA fine-tuning is stable.", kind="comparison"),
+              claim(7, "D", "We describe the setup of LoRA.", kind="method")]
+    for n, c in enumerate(claims):  # the earlier, the more relevant
+        claims[n] = c.model_copy(update={"relevance": 0.9 - 0.05 * n})
+    chosen = [c.n for c in key_findings(claims, wanted)]
+    assert chosen[0] == 5  # a result with a number first
+    # each of the other papers before a second claim of A; the claim that adds "full" before
+    # C's other one; a method after every result, so it is left out
+    assert chosen[1:3] == [1, 3] and 4 in chosen and 6 not in chosen and 7 not in chosen
+    assert len(chosen) == 5 and chosen[-1] == 2
 
 
 def test_a_library_of_abstracts_only_still_answers_and_says_what_it_read(embedder) -> None:

@@ -30,8 +30,10 @@ GPT-4"); when none of them does, it is not answered, unless they only place the 
 the rest of it: that paper then answers it in part ("no kept paper mentions UK").
 
 **Open questions.** The verdict is ``findings``: the three to five on-point claims that
-matter most, results with numbers first, then other findings and comparisons, limitations,
-methods; at most two per paper; listed in the order of the question's aspects.
+matter most (:func:`key_findings`), results with numbers first, then other findings and
+comparisons, limitations, methods; a paper not yet cited before a second claim of one that is
+(at most two per paper), and a claim holding an aspect of the question no chosen claim holds
+before one that adds none; listed in the order of the question's aspects.
 
 The answer line cites every claim it rests on as ``[Cn]`` and names each paper once.
 """
@@ -290,13 +292,8 @@ def open_findings(question: str, claims: list[ReportClaim], kept: int, covered: 
     base = dict(kind="open", covered=covered, missing=missing)
     if not on_point:  # also when no kept paper names any of the question's named things
         return Answer(**base, verdict="not_answered", text=unanswered(kept, missing))
-    chosen: list[ReportClaim] = []
-    per_paper: dict[str, int] = {}
-    for c in sorted(on_point, key=finding_rank):
-        if per_paper.get(c.paper_id, 0) < FINDINGS_PER_PAPER and len(chosen) < MAX_FINDINGS:
-            chosen.append(c)
-            per_paper[c.paper_id] = per_paper.get(c.paper_id, 0) + 1
     order = ordered_aspects(question)
+    chosen = key_findings(on_point, set(order))
     chosen.sort(key=lambda c: (aspect_index(order, c.text), finding_rank(c)))
     papers = len({c.paper_id for c in on_point})
     text = (f"{papers} of {kept} kept papers {'addresses' if papers == 1 else 'address'} it; "
@@ -309,6 +306,31 @@ def open_findings(question: str, claims: list[ReportClaim], kept: int, covered: 
         verdict = "partly_answered"
     return Answer(**base, verdict=verdict, text=text, findings=[c.n for c in chosen],
                   cites=[c.n for c in chosen])
+
+
+def key_findings(claims: list[ReportClaim], wanted: set[str]) -> list[ReportClaim]:
+    """Up to :data:`MAX_FINDINGS` claims, chosen one at a time: results with numbers first,
+    then other results (:func:`finding_rank`); among equals, one from a paper not yet cited
+    before a paper's second (at most :data:`FINDINGS_PER_PAPER`), then one that holds more of
+    the question's aspects (``wanted``) that no chosen claim holds yet ("full fine-tuning" in
+    "How does LoRA compare with full fine-tuning?" when every claim so far is about LoRA
+    alone), then the more relevant."""
+    chosen: list[ReportClaim] = []
+    per_paper: dict[str, int] = {}
+    held: set[str] = set()
+    left = list(claims)
+    while left and len(chosen) < MAX_FINDINGS:
+        open_ = [c for c in left if per_paper.get(c.paper_id, 0) < FINDINGS_PER_PAPER]
+        if not open_:
+            break
+        best = min(open_, key=lambda c: (finding_rank(c)[0], per_paper.get(c.paper_id, 0),
+                                         -len((terms(c.text) & wanted) - held),
+                                         finding_rank(c)[1]))
+        chosen.append(best)
+        left.remove(best)
+        per_paper[best.paper_id] = per_paper.get(best.paper_id, 0) + 1
+        held |= terms(best.text) & wanted
+    return chosen
 
 
 def aspect_index(order: list[str], text: str) -> int:
