@@ -28,7 +28,7 @@ from synth.search.question import (
 )
 from synth.search.retrieve import PaperEvidence
 from synth.search.screen import screen
-from synth.search.statement import outcome, statement
+from synth.search.statement import outcome, statement, subject
 from synth.store.db import open_store
 
 
@@ -221,6 +221,34 @@ def test_only_claims_that_speak_of_the_outcome_take_a_side(embedder) -> None:
     answer, scored = answer_question(QUANT, [claim(2, "B", other)], [paper("B")],
                                      {"B": other}, ScriptedStance(), embedder)
     assert answer.papers_for == ["B"] and scored[0].stance == "for"
+
+
+def test_only_papers_about_the_question_s_subject_take_a_side(embedder) -> None:
+    question = "Can retrieval augmentation reduce the hallucination of language models?"
+    assert subject(question) == "retrieval augmentation"
+    assert subject("Double balloon enteroscopy: is it safe?") == "Double balloon enteroscopy"
+    assert subject("Inhibin: a new marker of hydatidiform mole?") == "Inhibin"
+    assert subject("Is there a need for transplantation?") == ""
+    assert subject("How does retrieval reduce hallucination?") == ""
+    # paper B reduces hallucination another way and never mentions retrieval augmentation;
+    # paper C's abstract says RAG, which it defines; none is squarely on the question (best
+    # passage below 0.6), so all three would take a side
+    rag = "Retrieval augmentation reduces the hallucination of language models by 40%."
+    other = "Preference optimization reduces the hallucination of language models by 96%."
+    defined = "Retrieval-augmented generation (RAG) grounds answers in documents. " \
+              "RAG reduces the hallucination of language models by 30%."
+    texts = {"A": rag, "B": other, "C": defined}
+    claims = [claim(1, "A", rag), claim(2, "B", other),
+              claim(3, "C", defined.split(". ")[1])]
+    answer, scored = answer_question(question, claims, [paper(p, 0.55) for p in "ABC"],
+                                     texts, ScriptedStance(), embedder)
+    assert answer.papers_for == ["A", "C"] and scored[1].stance is None
+    assert "1 other paper with claims on point is not about retrieval augmentation" in \
+        answer.text
+    # when no paper names the subject, every paper counts
+    answer, _ = answer_question(question, [claim(2, "B", other)], [paper("B", 0.55)],
+                                {"B": other}, ScriptedStance(), embedder)
+    assert answer.papers_for == ["B"] and "not about" not in answer.text
 
 
 def test_papers_that_lean_both_ways_without_going_far_answer_on_balance(embedder) -> None:

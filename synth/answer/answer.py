@@ -7,7 +7,11 @@ their own paper.
 **Yes/no questions.** The question becomes a statement (:func:`synth.search.statement.statement`)
 and the verifier scores the on-point claims against it: those of the papers squarely on the
 question when any is (:func:`directly_on`: a study of the question itself answers it; the
-others are only near it, and the line counts them as taking no side), and of those, the
+others are only near it, and the line counts them as taking no side), of those, the papers
+about the question's subject (:func:`about_subject`: a paper whose text holds at least half
+the words of :func:`synth.search.statement.subject`, "retrieval augmentation" for "Can
+retrieval augmentation reduce hallucination?"; a paper on preference optimization that
+reduces hallucination is not about it; every paper when none is), and of those, the
 claims that speak of the question's outcome (:func:`speaking`: a claim holding a word of
 :func:`synth.search.statement.outcome`, "memory" for "Does quantization reduce the memory of
 LLMs?"; every on-point claim when none does, or when the question has no outcome, as "is X
@@ -59,11 +63,12 @@ from synth.search.question import (
     squash,
     terms,
 )
-from synth.search.statement import outcome, statement
+from synth.search.statement import outcome, statement, subject
 from synth.verification.scorers import PairScorer
 
 ABSTRACT_CHARS = 4000  # a stored text this short is read whole by an LLM judge
 CLAIM_BAND = 0.1
+SUBJECT_SHARE = 0.5
 MIXED_BAND = 0.1
 MAX_FINDINGS = 5
 FINDINGS_PER_PAPER = 2
@@ -155,6 +160,22 @@ def directly_on(claims: list[ReportClaim], square: set[str]) -> list[ReportClaim
     return direct or claims
 
 
+def about_subject(question: str, claims: list[ReportClaim], texts: dict[str, str],
+                  defined: dict[str, dict[str, set[str]]]) -> list[ReportClaim]:
+    """The claims of the papers whose text holds at least :data:`SUBJECT_SHARE` of the content
+    words of the question's subject (:func:`synth.search.statement.subject`; an acronym its
+    paper defines counts as its words); all of them when the question has no subject or no
+    paper does. A paper on another way to the same outcome (preference optimization, for "Can
+    retrieval augmentation reduce hallucination?") says nothing of the question's subject."""
+    wanted = terms(subject(question))
+    if not wanted:
+        return claims
+    on = {pid for pid in dict.fromkeys(c.paper_id for c in claims)
+          if len(wanted & held_terms(texts.get(pid, ""), defined.get(pid, {})))
+          >= SUBJECT_SHARE * len(wanted)}
+    return [c for c in claims if c.paper_id in on] or claims
+
+
 def speaking(question: str, claims: list[ReportClaim],
              defined: dict[str, dict[str, set[str]]]) -> list[ReportClaim]:
     """The claims that speak of the question's outcome (:func:`speak_of_outcome`); all of them
@@ -186,9 +207,13 @@ def yes_no(question: str, claims: list[ReportClaim], kept: int, scorer: PairScor
     deciding = directly_on(bearing, square or set())
     deciding_papers = {c.paper_id for c in deciding}
     aside = list(dict.fromkeys(c.paper_id for c in bearing if c.paper_id not in deciding_papers))
-    on_point = speaking(question, deciding, defined or {})
+    on_subject = about_subject(question, deciding, texts or {}, defined or {})
+    subject_papers = {c.paper_id for c in on_subject}
+    elsewhere = list(dict.fromkeys(c.paper_id for c in deciding
+                                   if c.paper_id not in subject_papers))
+    on_point = speaking(question, on_subject, defined or {})
     speaking_papers = {c.paper_id for c in on_point}
-    silent = list(dict.fromkeys(c.paper_id for c in deciding
+    silent = list(dict.fromkeys(c.paper_id for c in on_subject
                                 if c.paper_id not in speaking_papers))
     probs = scorer.score([(said, c.text) for c in on_point]) if on_point else []
     prob_of = {c.n: p for c, p in zip(on_point, probs)}
@@ -253,6 +278,10 @@ def yes_no(question: str, claims: list[ReportClaim], kept: int, scorer: PairScor
         head = f"Leans {verdict}"
     if pro and con and verdict != "mixed":  # papers lean both ways, none of them far
         head += f" on balance (P(yes) {pooled:.2f} over {counted(len(stances), 'paper')})"
+    if elsewhere:
+        parts.append(f"{counted(len(elsewhere), 'other paper')} with claims on point "
+                     f"{'is' if len(elsewhere) == 1 else 'are'} not about "
+                     f"{subject(question)}")
     if silent:
         parts.append(f"{counted(len(silent), 'other paper')} with claims on point "
                      f"{'says' if len(silent) == 1 else 'say'} nothing of "

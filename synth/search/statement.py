@@ -17,6 +17,10 @@ reads nearly the same way. A title's question with no verb takes "is" or "are" a
 subject (:func:`elliptical`: "Inhibin: a new marker of hydatidiform mole?" -> "Inhibin is a new
 marker of hydatidiform mole."; "X, a cause of Y?"; "X: safe and effective?").
 
+:func:`subject`: what the yes/no question is about ("retrieval augmentation" in "Can retrieval
+augmentation reduce hallucination?"), so the answer stage can tell a paper on it from one on
+another way to the same outcome.
+
 :func:`outcome`: what the yes/no question asks about its subject, as the words of its
 predicate ("memory" in "Does quantization reduce the memory of LLMs?"), so the answer
 stage can tell a claim about that from one about something else.
@@ -120,6 +124,12 @@ def elliptical(question: str) -> str | None:
     is "are" when the subject's head noun is plural ("Chronic functional somatic symptoms: a
     single syndrome?"). None when the question is not of that shape ("X: room for
     improvement?" names no predicate to read)."""
+    parts = elliptical_parts(question)
+    return " ".join(parts) if parts else None
+
+
+def elliptical_parts(question: str) -> tuple[str, str, str] | None:
+    """(subject, verb, predicate) of :func:`elliptical`'s statement, or None."""
     before, last = clause(question)
     if not before:
         found = _APPOSITION.match(" ".join(question.split()).rstrip(" ?"))
@@ -133,7 +143,7 @@ def elliptical(question: str) -> str | None:
         verb = "have" if plural(before) else "has"
     else:
         verb = "are" if plural(before) else "is"
-    return f"{before} {verb} {words[0].lower()} {' '.join(words[1:])}"
+    return before, verb, " ".join([words[0].lower(), *words[1:]])
 
 
 def plural(subject: str) -> bool:
@@ -204,6 +214,26 @@ def predicate_start(aux: str, rest: list[str]) -> int | None:
                     and not rest[i].endswith(",") and not rest[i - 1].endswith(","):
                 return i
     return None
+
+
+def subject(question: str) -> str:
+    """What a yes/no question asks about, as its words: the subject before its verb or
+    predicate ("retrieval augmentation" in "Can retrieval augmentation reduce hallucination
+    in LLMs?"; "Double balloon enteroscopy" in "Double balloon enteroscopy: is it safe?";
+    "Inhibin" in "Inhibin: a new marker of mole?"). Empty when the subject's end is not found,
+    for "is there ...?", a pronoun ("can you ...?") and an open question."""
+    if not is_yes_no(question):
+        return ""
+    parts = subject_and_predicate(question)
+    if parts is None:  # "Inhibin: a new marker of mole?": what comes before the predicate
+        verbless = elliptical_parts(question)
+        return verbless[0] if verbless else ""
+    if parts[2] is None:
+        return ""
+    words = parts[1][:parts[2]]
+    if len(words) == 1 and plain_word(words, 0) in _PRONOUNS | {"there"}:
+        return ""
+    return " ".join(words).strip(_PUNCTUATION)
 
 
 # Where an outcome's words end ("reduce the memory of large language models" -> memory)
