@@ -14,7 +14,7 @@ from synth.answer.answer import answer_question, key_findings
 from synth.answer.stance import FEATURES, StanceModel
 from synth.records.claims import Quantity
 from synth.records.papers import Hit
-from synth.records.reports import ReportClaim, ScreenedPaper
+from synth.records.reports import Answer, ReportClaim, ScreenedPaper
 from synth.report.review import CEILING_PARTLY, CEILING_UNANSWERED, facts, panel
 from synth.report.sections import answerability, limitations
 from synth.report.synthesize import offline_abstract
@@ -375,12 +375,26 @@ def test_a_study_squarely_on_the_question_decides_and_papers_near_it_take_no_sid
     # the abstract goes on with the claims that took a side, then the other claims of the
     # papers that took one, then the rest
     assert scored[3].stance is None
-    assert [s.cites for s in offline_abstract(answer, scored)] == [[1], [3], [4], [2]]
+    abstract = offline_abstract(answer, scored)
+    assert [s.cites for s in abstract] == [[1], [3], [4], [2]]
+    # a paper named once for its claims together
+    assert [s.text.split(":")[0] for s in abstract[1:]] == [
+        "Paper A (A) reports", "It also reports", "Paper B (B) reports"]
     claims = claims[:2]
     # with no study squarely on it, both papers take a side
     answer, _ = answer_question(QUANT, claims, [paper("A", 0.5), paper("B", 0.45)], texts,
                                 ScriptedStance(), embedder)
     assert answer.verdict == "mixed" and answer.papers_against == ["B"]
+
+
+def test_the_abstract_keeps_a_paper_s_claims_together() -> None:
+    answer = Answer(kind="open", verdict="findings", text="Findings [C1].", cites=[1])
+    claims = [claim(n, pid, f"Result {n} of the study.")
+              .model_copy(update={"relevance": 0.9 - 0.1 * n, "on_point": True})
+              for n, pid in [(1, "A"), (2, "B"), (3, "C"), (4, "B")]]
+    abstract = offline_abstract(answer, claims)
+    assert [s.cites for s in abstract] == [[1], [2], [4], [3]]  # B's 4 after B's 2, not after C
+    assert abstract[2].text == "It also reports: Result 4 of the study."
 
 
 def test_an_open_question_lists_key_findings_results_first(embedder) -> None:

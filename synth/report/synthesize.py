@@ -3,8 +3,9 @@
 
 Offline (no LLM), it is assembled deterministically: the answer line first
 (:mod:`synth.answer.answer`), then one sentence per such claim it does not already cite, most
-relevant first, each citing its claim as ``[Cn]`` and saying whether another kept paper
-corroborates or contests it. No sentence states a fact about the literature without citing
+relevant first, a paper's claims together (its name once: "It also reports: ..."), each
+citing its claim as ``[Cn]`` and saying whether another kept paper corroborates or contests
+it. No sentence states a fact about the literature without citing
 the claim it comes from.
 
 With an LLM (:func:`llm_abstract`, prompt ``synth/templates/synthesize.j2``) the model drafts
@@ -116,14 +117,16 @@ def short_title(title: str, words: int = 8) -> str:
     return " ".join(parts[:words]) + (" ..." if len(parts) > words else "")
 
 
-def claim_sentence(c: ReportClaim) -> Sentence:
+def claim_sentence(c: ReportClaim, again: bool = False) -> Sentence:
+    """The claim as a sentence of the abstract, opening with its paper ("Title (id) reports:"),
+    or with "It also reports:" when ``again``: the sentence before is the same paper's."""
     text = c.text.rstrip()
     if text and text[-1] not in ".!?":
         text += "."
     tail = {"corroborated": " Another kept paper corroborates it.",
             "contested": " Another kept paper contests it."}.get(c.independent or "", "")
-    return Sentence(text=f"{short_title(c.title)} ({c.paper_id}) reports: {text}{tail}",
-                    cites=[c.n])
+    opening = "It also reports:" if again else f"{short_title(c.title)} ({c.paper_id}) reports:"
+    return Sentence(text=f"{opening} {text}{tail}", cites=[c.n])
 
 
 def on_point_verified(claims: list[ReportClaim]) -> list[ReportClaim]:
@@ -145,7 +148,13 @@ def offline_abstract(answer: Answer, claims: list[ReportClaim]) -> list[Sentence
                   key=lambda c: (c.stance is None, c.paper_id not in sided))
     if answer.verdict == "not_answered":
         rest = []
-    return [answer_sentence(answer)] + [claim_sentence(c) for c in rest[:ABSTRACT_CLAIMS]]
+    chosen = rest[:ABSTRACT_CLAIMS]
+    # a paper's claims together, in the order its first one comes
+    first = {pid: i for i, pid in reversed(list(enumerate(c.paper_id for c in chosen)))}
+    chosen.sort(key=lambda c: first[c.paper_id])
+    return [answer_sentence(answer)] + [
+        claim_sentence(c, again=i > 0 and chosen[i - 1].paper_id == c.paper_id)
+        for i, c in enumerate(chosen)]
 
 
 def stance_table(answer: Answer, claims: list[ReportClaim]) -> list[tuple[str, str, list[int]]]:
