@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from synth.answer.answer import answer_question, key_findings
+from synth.answer.answer import answer_question, key_findings, unmentioned
 from synth.answer.stance import FEATURES, StanceModel
 from synth.records.claims import Quantity
 from synth.records.papers import Hit
@@ -24,6 +24,7 @@ from synth.search.question import (
     is_yes_no,
     mentions,
     question_acronyms,
+    settings,
     terms,
 )
 from synth.search.retrieve import PaperEvidence
@@ -304,6 +305,34 @@ def test_a_half_covered_question_is_partly_answered_and_says_which_half(embedder
     reviews = panel(facts(papers, scored, {"A": text}, answer, calibrated=True))
     assert all(r.overall <= CEILING_PARTLY for r in reviews)
     assert all("answer only part" in r.rationale for r in reviews)
+
+
+def test_an_answer_says_which_settings_of_the_question_no_kept_paper_mentions(
+        embedder) -> None:
+    question = ("How does the inference efficiency of Llama3 vary across programming "
+                "languages on edge devices?")
+    assert settings(question) == ["programming languages", "edge devices"]
+    assert settings("Do small models match large ones on text classification?") == [
+        "text classification"]
+    assert settings("Are lipid levels higher in response to hormone therapy in children?") \
+        == ["children"]  # "in response to" is an idiom, not a setting
+    text = "Llama3 decodes 2x faster with speculative decoding when generating Python programs."
+    answer, _ = answer_question(question, [claim(1, "A", text, numbers=[2])], [paper("A")],
+                                {"A": text}, ScriptedStance(), embedder)
+    # "programming" is in the paper; nothing of "edge devices" is: said, the verdict unchanged
+    assert answer.verdict == "findings" and answer.unmentioned == ["edge devices"]
+    assert answer.text.endswith("No kept paper mentions edge devices.")
+    answer, _ = answer_question(question.replace("edge devices", "cloud servers"),
+                                [claim(1, "A", text, numbers=[2])], [paper("A")],
+                                {"A": text + " All runs used one server."}, ScriptedStance(),
+                                embedder)
+    assert answer.unmentioned == [] and "mentions" not in answer.text
+    # a word is mentioned in another form ("costs" for "cost savings"), a named thing is left
+    # to the named things' check
+    assert unmentioned("Do antipsychotics result in cost savings in Thai women?", ["Thai"],
+                       {"A": "Pharmacy costs were higher with them."}) == []
+    assert unmentioned("Is it safe at home on rails : a trial?", [], {"A": "At home."}) == [
+        "rails"]
 
 
 def test_a_question_whose_only_named_thing_is_its_setting_is_partly_answered(

@@ -44,6 +44,8 @@ The answer line cites every claim it rests on as ``[Cn]`` and names each paper o
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from synth.answer.judge import LLMJudge
@@ -59,6 +61,7 @@ from synth.search.question import (
     mentions,
     ordered_aspects,
     question_acronyms,
+    settings,
     settings_named,
     squash,
     terms,
@@ -105,9 +108,34 @@ def answer_question(question: str, claims: list[ReportClaim], papers: list[Scree
               for c, r in zip(claims, scores)]
     kept = sum(p.kept for p in papers)
     if is_yes_no(question):
-        return yes_no(question, claims, kept, scorer, covered, missing, stance, acronyms_of,
-                      square, judge, texts)
-    return open_findings(question, claims, kept, covered, missing), claims
+        answer, claims = yes_no(question, claims, kept, scorer, covered, missing, stance,
+                                acronyms_of, square, judge, texts)
+    else:
+        answer = open_findings(question, claims, kept, covered, missing)
+    unplaced = unmentioned(question, names, texts)
+    if unplaced:  # said, not a verdict: a study's setting often goes without saying
+        answer = answer.model_copy(update={
+            "unmentioned": unplaced,
+            "text": f"{answer.text} No kept paper mentions {' or '.join(unplaced)}."})
+    return answer, claims
+
+
+def unmentioned(question: str, names: list[str], texts: dict[str, str]) -> list[str]:
+    """The question's settings and tasks (:func:`synth.search.question.settings`: "edge
+    devices" in "... on edge devices?") that no kept paper's text holds a word of: the first
+    five letters of a content word of the phrase, or four of a shorter one ("cost savings" is
+    mentioned by "costs", "edge devices" by "device"), opening a word of the text. Those
+    holding a named thing are left to ``missing``."""
+    found = []
+    for place in settings(question):
+        if any(name in place for name in names):
+            continue
+        words = [w for w in re.findall(r"[^\W_][\w\-]*", place) if terms(w)]
+        said = re.compile("|".join(rf"\b{re.escape(w[:max(4, min(5, len(w) - 1))])}"
+                                   for w in words), re.I)
+        if not any(said.search(text) for text in texts.values()):
+            found.append(place)
+    return found
 
 
 def firm(p_yes: float) -> bool:

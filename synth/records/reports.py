@@ -156,6 +156,9 @@ class Answer(BaseModel):
                                "mentions")
     missing: list[str] = Field([], description="the question's named things no kept paper "
                                "mentions")
+    unmentioned: list[str] = Field([], description="the settings and tasks the question names "
+                                   "(\"on edge devices\") that no kept paper mentions a word "
+                                   "of")
     stances: list[PaperStance] = []
     p_yes: float | None = Field(None, description="yes/no: the papers' P(yes) pooled, each "
                                 "weighted by its most relevant on-point claim's relevance")

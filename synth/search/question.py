@@ -161,6 +161,50 @@ def entities(question: str) -> list[str]:
 _SETTING_WORDS = frozenset("in among from at across within".split())
 
 
+# What opens a phrase that places a question or names its task ("on edge devices", "across
+# programming languages", "in children"), and what ends one
+_PLACING = frozenset("on across in among within at".split())
+_ENDS_PLACE = frozenset("""on across in among within at and or than versus vs vs. compared when
+after before during with without by to from for whether while as into via""".split())
+_LEADING = frozenset("a an the their its our this these those all each every some any".split())
+
+
+def settings(question: str) -> list[str]:
+    """The phrases that place a question or name its task, as written: the words after "on",
+    "across", "in", "among", "within" or "at" up to the next such word, conjunction or
+    punctuation ("programming languages" and "edge devices" in "... vary across programming
+    languages on edge devices?"; "text classification" in "Do small models match large ones
+    on text classification?"), without a leading article; a phrase of more than five words,
+    none with a content word, or an idiom's one word ("in response to", "at risk") is left
+    out."""
+    found = []
+    words = " ".join(question.split()).rstrip(" ?").split()
+    for i, word in enumerate(words):
+        if word.lower() not in _PLACING or word.endswith(","):
+            continue
+        phrase: list[str] = []
+        for following in words[i + 1:]:
+            plain = following.strip(_PUNCTUATION).lower()
+            if plain in _ENDS_PLACE or not plain:  # a lone ":" ends it too
+                break
+            phrase.append(following.strip(_PUNCTUATION + "?"))
+            if following.endswith((",", ";", ":")):
+                break
+        while phrase and phrase[0].lower() in _LEADING:
+            phrase = phrase[1:]
+        if (phrase and len(phrase) <= 5 and terms(" ".join(phrase))
+                and not (len(phrase) == 1 and phrase[0].lower() in _IDIOMS)):
+            found.append(" ".join(phrase))
+    return found
+
+
+# One word after "in", "on" or "at" that makes an idiom, not a setting ("in response to",
+# "at risk for", "in practice")
+_IDIOMS = frozenset("""response risk practice general particular addition turn part fact
+average least most total vivo vitro order terms time contrast comparison detail short sum
+summary principle theory reality advance parallel common question""".split())
+
+
 def settings_named(question: str, names: list[str]) -> list[str]:
     """The named things that only place the question (a preposition among the four words
     before them: "in the UK", "in Thai women", "in a rural adult West African population"),
