@@ -1,4 +1,4 @@
-"""``synth ask`` end to end, offline, on the 19,124-paper LLM-Bible library (issue 5): seconds
+"""``synth ask`` end to end, offline, on the 19,124-paper LLM-Bible library: seconds
 for a question's first run (cold: nothing of it stored yet) and its second run (warm), each as
 its own ``synth`` process, so model loading counts. Targets: cold ≤ 60 s, warm ≤ 5 s.
 

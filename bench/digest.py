@@ -1,4 +1,4 @@
-"""Digest cards (issue 7): cards per second over the 11 PDFs offline, and how complete they
+"""Digest cards: cards per second over the 11 PDFs offline, and how complete they
 are; with ``--model GGUF``, seconds and tokens per card with that model on a local llama.cpp
 server (the first ``--papers`` PDFs, by id).
 

@@ -1,4 +1,4 @@
-"""The LLM claim extractor (issue 4) against a local llama.cpp server: seconds and tokens per
+"""The LLM claim extractor against a local llama.cpp server: seconds and tokens per
 paper, and what became of the claims the model proposed (quote passed on the first try, after
 re-asking, or dropped).
 

@@ -1,4 +1,4 @@
-"""The offline claim extractor (issue 4): speed over the 11 PDFs, and how well its sentence
+"""The offline claim extractor: speed over the 11 PDFs, and how well its sentence
 selection finds SciFact's rationale sentences (a rationale sentence is a claim-bearing one).
 
     python bench/extract_offline.py [--repeats 3]

@@ -1,4 +1,4 @@
-"""Reports as records (issue 6): batch throughput with 1 and 2 workers, and regenerating 100
+"""Reports as records: batch throughput with 1 and 2 workers, and regenerating 100
 stored reports from the render stage and from the verify stage, against running them from
 scratch.
 

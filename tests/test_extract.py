@@ -142,7 +142,11 @@ def test_a_result_is_claim_like_whatever_background_words_it_holds(result: str) 
     "The aim of this study was to compare the outcome of 120 patients treated with either "
     "method.",
     "We evaluated whether early feeding reduced the length of stay after surgery.",
-    "In this work, we aim to reduce the memory of large language models."])
+    "In this work, we aim to reduce the memory of large language models.",
+    "In this work, we evaluate the performance of different LLMs in comparison with "
+    "state-of-the-art deep-learning models in two classification scenarios.",
+    "We examine the strengths and limitations of smaller models, with particular attention to "
+    "their performance and their efficiency in memory utilization."])
 def test_a_study_s_aim_is_not_a_claim(aim: str) -> None:
     # an aim restates the question ("whether X reduces Y"), so read as a claim it would
     # always seem to say yes
@@ -151,7 +155,13 @@ def test_a_study_s_aim_is_not_a_claim(aim: str) -> None:
                     "that it did, by 1.2 days.",
                     "To address these limitations, we propose a method that reduces "
                     "hallucination by 12%.",
-                    "To study this, we introduce SpecX, which speeds up decoding 2.1x."]:
+                    "To study this, we introduce SpecX, which speeds up decoding 2.1x.",
+                    "We evaluate SpecX on five benchmarks and show that it is faster than "
+                    "vanilla decoding.",
+                    "We compare LoRA with full fine-tuning, finding that LoRA falls behind on "
+                    "code generation.",
+                    "We evaluate our approach on OPT-175B, showcasing minimal accuracy loss "
+                    "while achieving up to 3.65 times higher throughput."]:
         assert claim_cues(finding).excluded is None
 
 

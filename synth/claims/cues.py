@@ -9,8 +9,9 @@ Deterministic pattern rules for the offline extractor (:mod:`synth.claims.extrac
   a claim: background about the field (its state, or the problem it faces: "LLMs have achieved
   remarkable ...", "pose challenges", "suffer from", with no number and no "we" or "our"),
   framing ("we first analyze ...", "this survey reviews ...", "we hope ..."), a study's aim
-  ("To determine whether ...", "The aim of this study was to ...": it restates a question,
-  so read as a claim it would seem to answer it), captions,
+  ("To determine whether ...", "The aim of this study was to ...", "In this work, we
+  evaluate ..." with no number or result: it restates a question, so read as a claim it
+  would seem to answer it), captions,
   citation-heavy background, questions, fragments, titles and headings (no sentence end),
   table debris, and text addressed to a language model.
 - :func:`study_design`: a sentence that says how a study was done ("Patients were randomized
@@ -123,7 +124,20 @@ _AIM = re.compile(
     r"|\bwe (?:aimed|aim|sought|seek|set out|intended|wished|wanted) to\b"
     r"|\bwe (?:evaluated|investigated|examined|assessed|tested|asked|explored|studied|analy[sz]ed)"
     r" (?:whether|if)\b", re.I)
-_AIM_RESULT = re.compile(r"\b(?:we|and) (?:found|showed|observed|demonstrated)\b", re.I)
+# What the paper does, in the present ("In this work, we evaluate the performance of ...",
+# "We examine the strengths and limitations of smaller models"): an aim when it states no
+# number and no result ("..., showcasing minimal accuracy loss while achieving up to 3.65
+# times higher throughput" is a result)
+_AIM_NOW = re.compile(
+    r"^\W*(?:(?:in|with) (?:this|the present|our) (?:work|paper|study|article),? )?"
+    r"(?:here,? )?we (?:(?:first|further|also|then|systematically|empirically|comprehensively)"
+    r" )?(?:evaluate|examine|investigate|explore|study|analy[sz]e|assess|compare|benchmark"
+    r"|review|survey|measure|test|ask|address|consider|revisit|characteri[sz]e)\b", re.I)
+_RESULTING = re.compile(r"\b(?:showing|showcasing|demonstrating|revealing|finding|achieving"
+                        r"|yielding|reaching|obtaining|outperforming|improving|reducing"
+                        r"|increasing|confirming|suggesting|indicating)\b", re.I)
+_AIM_RESULT = re.compile(r"\b(?:we|and) (?:found|showed|observed|demonstrated|find|show"
+                         r"|observe|demonstrate)\b", re.I)
 _OWN_WORK = re.compile(r"\b(we|our|this (paper|work|study)|here)\b", re.I)
 _CAPTION = re.compile(r"^\s*(fig(ure)?|table|tab|algorithm|listing|eq(uation)?)\.?\s*\d+\s*[:.|]",
                       re.I)
@@ -174,6 +188,9 @@ def claim_cues(sentence: str) -> Cues:
         return Cues(0.0, "background: the problem the field faces, not this paper's finding")
     if (_AIM.search(sentence) and not _AIM_RESULT.search(sentence)
             and not any(q.unit in ("%", "x", "×") for q in stated)):  # "by 5%"
+        return Cues(0.0, "aim: what the study set out to do, not a finding")
+    if (_AIM_NOW.search(sentence) and not _AIM_RESULT.search(sentence)
+            and not _RESULTING.search(sentence) and not numbers):
         return Cues(0.0, "aim: what the study set out to do, not a finding")
     if _FRAMING.search(sentence) and not numbers:
         return Cues(0.0, "framing: what the paper does next, not a finding")
