@@ -28,6 +28,7 @@ CLAIMS = [ReportClaim(n=n, id=str(n), text=text, quote=text, paper_id="2401.0000
 
 ANSWER = Answer(kind="yes_no", verdict="yes", text="Yes: 1 paper supports it: T [C1].",
                 statement="Quantization helps.", papers_for=["2401.00001v1"], cites=[1],
+                unmentioned=["edge devices"],
                 stances=[PaperStance(paper_id="2401.00001v1", title="T", stance="for",
                                      strength=0.6, claims=[1])])
 UNANSWERED = Answer(kind="yes_no", verdict="not_answered", text="Not answered.")
@@ -52,6 +53,7 @@ def test_llm_abstract_is_checked_and_re_asked_until_citations_hold() -> None:
     assert sentences[0].text.startswith("Yes: 4-bit")
     asked = json.dumps(server.requests[0]["messages"])
     assert "verdict: yes" in asked and "paper 2401.00001v1: for, claims 1" in asked
+    assert "no kept paper mentions: edge devices" in asked  # a setting no paper mentions
     again = json.dumps(server.requests[1]["messages"])
     assert "not claims in the list" in again
     assert "must open with" in again and "80%, which its cited claims do not" in again

@@ -184,7 +184,8 @@ def llm_abstract(llm: LLM, question: str, answer: Answer,
                        question=as_data(question), claims=listed, max_sentences=MAX_SENTENCES,
                        verdict=answer.verdict,
                        statement=as_data(answer.statement) if answer.statement else None,
-                       missing=answer.missing, table=stance_table(answer, claims))
+                       missing=answer.missing + answer.unmentioned,
+                       table=stance_table(answer, claims))
     value = drafted.value
     return [Sentence(text=" ".join(s.text.split()), cites=sorted(set(s.cites)))
             for s in [value.answer, *value.sentences] if s.text.strip()]
