@@ -31,7 +31,9 @@ point. When some of the question's named things appear in no kept paper, the ver
 **partly answered** and the line says which part ("the kept papers address LoRA, not
 GPT-4"); when none of them does, it is not answered, unless they only place the question
 (:func:`synth.search.question.settings_named`: "in the UK") and a kept paper is squarely on
-the rest of it: that paper then answers it in part ("no kept paper mentions UK").
+the rest of it: that paper then answers it in part ("no kept paper mentions UK"). A setting
+or task the question names that no kept paper mentions a word of (:func:`unmentioned`: "edge
+devices" in "... on edge devices?") is said at the end of the line, the verdict unchanged.
 
 **Open questions.** The verdict is ``findings``: the three to five on-point claims that
 matter most (:func:`key_findings`), results with numbers first, then other findings and

@@ -18,6 +18,8 @@ the named things it mentions.
   :func:`mentions` finds one in a paper's text, spelled with or without spaces and hyphens,
   an acronym by the initials of its expansion ("HMO": "health maintenance organization"), and
   names joined by a slash by any one of them.
+- :func:`settings`: the phrases that place the question or name its task ("edge devices" in
+  "... on edge devices?"), so the answer can say which of them no kept paper mentions.
 """
 
 from __future__ import annotations
