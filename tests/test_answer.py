@@ -217,7 +217,7 @@ def test_only_claims_that_speak_of_the_outcome_take_a_side(embedder) -> None:
                                      {"A": FOR, "B": other}, ScriptedStance(), embedder)
     assert scored[1].on_point and scored[1].stance is None and scored[0].stance == "for"
     assert answer.papers_for == ["A"] and [s.paper_id for s in answer.stances] == ["A"]
-    assert answer.text.endswith("1 other paper with claims on point says nothing of memory.")
+    assert answer.text.endswith("1 other paper (B) with claims on point says nothing of memory.")
     # when no claim speaks of it (a study's results in their own words), all of them count
     answer, scored = answer_question(QUANT, [claim(2, "B", other)], [paper("B")],
                                      {"B": other}, ScriptedStance(), embedder)
@@ -244,7 +244,7 @@ def test_only_papers_about_the_question_s_subject_take_a_side(embedder) -> None:
     answer, scored = answer_question(question, claims, [paper(p, 0.55) for p in "ABC"],
                                      texts, ScriptedStance(), embedder)
     assert answer.papers_for == ["A", "C"] and scored[1].stance is None
-    assert "1 other paper with claims on point is not about retrieval augmentation" in \
+    assert "1 other paper (B) with claims on point is not about retrieval augmentation" in \
         answer.text
     # when no paper names the subject, every paper counts
     answer, _ = answer_question(question, [claim(2, "B", other)], [paper("B", 0.55)],
@@ -400,7 +400,8 @@ def test_a_study_squarely_on_the_question_decides_and_papers_near_it_take_no_sid
                                      texts, ScriptedStance(), embedder)
     assert all(c.on_point for c in scored) and scored[1].stance is None
     assert answer.verdict == "yes" and answer.papers_for == ["A"] and not answer.papers_against
-    assert answer.text.endswith("1 other paper less directly on the question takes no side.")
+    assert answer.text.endswith("1 other paper (B) less directly on the question takes no "
+                                "side.")
     # the abstract goes on with the claims that took a side, then the other claims of the
     # papers that took one, then the rest
     assert scored[3].stance is None

@@ -169,6 +169,12 @@ def counted(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+def others(paper_ids: list[str]) -> str:
+    """"1 other paper (2501.17295)", "2 other papers (2409.11353, 2504.10198)": the papers
+    that take no side, named so a reader can check why."""
+    return f"{counted(len(paper_ids), 'other paper')} ({', '.join(paper_ids)})"
+
+
 def addressed(covered: list[str], missing: list[str]) -> str:
     """Which part of the question the kept papers address, by its named things."""
     if not covered:
@@ -309,15 +315,15 @@ def yes_no(question: str, claims: list[ReportClaim], kept: int, scorer: PairScor
     if pro and con and verdict != "mixed":  # papers lean both ways, none of them far
         head += f" on balance (P(yes) {pooled:.2f} over {counted(len(stances), 'paper')})"
     if elsewhere:
-        parts.append(f"{counted(len(elsewhere), 'other paper')} with claims on point "
+        parts.append(f"{others(elsewhere)} with claims on point "
                      f"{'is' if len(elsewhere) == 1 else 'are'} not about "
                      f"{subject(question)}")
     if silent:
-        parts.append(f"{counted(len(silent), 'other paper')} with claims on point "
+        parts.append(f"{others(silent)} with claims on point "
                      f"{'says' if len(silent) == 1 else 'say'} nothing of "
                      f"{' or '.join(outcome(question))}")
     if aside:
-        parts.append(f"{counted(len(aside), 'other paper')} less directly on the question "
+        parts.append(f"{others(aside)} less directly on the question "
                      f"{'takes' if len(aside) == 1 else 'take'} no side")
     text = f"{head}: " + "; ".join(parts) + "."
     if missing:
