@@ -165,6 +165,22 @@ def test_a_study_s_aim_is_not_a_claim(aim: str) -> None:
         assert claim_cues(finding).excluded is None
 
 
+def test_a_sentence_that_introduces_its_subject_is_a_definition() -> None:
+    # named with its acronym and said what it is or does, in the present, no "we", no number
+    for intro in ["Low-Rank Adaption (LoRA) offers a cost-effective fine-tuning solution, "
+                  "freezing the original model parameters.",
+                  "Multiple sclerosis (MS) is an immune-mediated inflammatory demyelinating "
+                  "disease of uncertain etiology.",
+                  "Retrieval-Augmented Generation (RAG) has proven to be an effective method "
+                  "for mitigating hallucination."]:
+        assert claim_type(intro) == "definition", intro
+    # a result about such a subject stays a result
+    for result in ["Low-dose aspirin (LDA) is associated with a 20% lower risk of stroke.",
+                   "Cognitive behavioral therapy (CBT) improved symptoms in the treated group.",
+                   "Our adapter (LoRA-X) is faster than LoRA on every benchmark."]:
+        assert claim_type(result) != "definition", result
+
+
 @pytest.mark.parametrize("design", [
     "Patients aged 18 years or more requiring ventilation for over 48 hours were randomized to "
     "usual care or nebulized heparin (5000 units).",

@@ -96,6 +96,13 @@ _BACKGROUND = re.compile(
     r"current (methods|approaches|models|systems|techniques)|"
     r"(topic|area|subject|question) of (significant |great |growing |increasing |much )?"
     r"(interest|importance|debate)|the question of whether|emerg(es|ed) as)\b", re.I)
+# A sentence that opens by naming a subject with its acronym and saying what it is or does, in
+# the present ("Low-Rank Adaption (LoRA) offers a cost-effective fine-tuning solution",
+# "Multiple sclerosis (MS) is an immune-mediated ... disease"): it introduces the topic
+_INTRODUCES = re.compile(
+    r"^\W*(?:[\w\-']+\s+){0,7}?[\w\-']+\s+\(([A-Z][A-Za-z0-9\-]{1,9})s?\)\s+(?:is|are|offers?"
+    r"|provides?|enables?|allows?|remains?|represents?|serves?|plays?|has|have|affects?"
+    r"|occurs?|refers?|involves?|consists?|relies|rely)\b")
 _MOTIVATION = re.compile(
     r"\b((has|have) (achieved|shown|demonstrated) (remarkable|impressive|great|strong|excellent|"
     r"significant|notable|state-of-the-art|unprecedented)|(has|have) (significantly |greatly |"
@@ -210,6 +217,18 @@ def study_design(sentence: str) -> bool:
                 and not (_COMPARED.search(sentence) and quantities(sentence)))
 
 
+def introduces(sentence: str) -> bool:
+    """Whether the sentence opens by naming its subject with an acronym and saying, in the
+    present, what it is or does, with no "we" or "our" and no number ("Low-Rank Adaption
+    (LoRA) offers a cost-effective fine-tuning solution ...", "Multiple sclerosis (MS) is an
+    immune-mediated ... disease"): it introduces the topic. Typed a definition, it ranks
+    below the paper's results among an open question's key findings; it still counts for a
+    yes/no answer, where it may state what the field holds ("Retrieval-Augmented Generation
+    (RAG) has proven to be an effective method for mitigating hallucination")."""
+    return bool(_INTRODUCES.search(sentence) and not _OWN_WORK.search(sentence)
+                and not quantities(sentence))
+
+
 _OPENS_WITH_METHOD = re.compile(
     r"^\W*(?:\w+\W+){0,5}?(we (propose|introduce|present|develop|design)|this (paper|work) "
     r"(proposes|introduces|presents))\b", re.I)
@@ -218,9 +237,12 @@ _OPENS_WITH_METHOD = re.compile(
 def claim_type(sentence: str) -> ClaimType:
     """Limitation, comparison, finding (a result, or any number), definition or method; a
     sentence that opens by proposing something and states no number, or that says how a
-    study was done (:func:`study_design`), is a method."""
+    study was done (:func:`study_design`), is a method; one that introduces its subject
+    (:func:`introduces`) is a definition."""
     if (_OPENS_WITH_METHOD.search(sentence) and not quantities(sentence)) or study_design(sentence):
         return "method"
+    if introduces(sentence):
+        return "definition"
     if LIMITATION.search(sentence):
         return "limitation"
     if COMPARISON.search(sentence):
