@@ -333,6 +333,9 @@ def test_an_answer_says_which_settings_of_the_question_no_kept_paper_mentions(
                        {"A": "Pharmacy costs were higher with them."}) == []
     assert unmentioned("Is it safe at home on rails : a trial?", [], {"A": "At home."}) == [
         "rails"]
+    # with no kept paper, "not answered" says it all
+    answer, _ = answer_question(question, [], [], {}, ScriptedStance(), embedder)
+    assert answer.verdict == "not_answered" and answer.unmentioned == []
 
 
 def test_a_question_whose_only_named_thing_is_its_setting_is_partly_answered(

@@ -114,7 +114,7 @@ def answer_question(question: str, claims: list[ReportClaim], papers: list[Scree
                                 acronyms_of, square, judge, texts)
     else:
         answer = open_findings(question, claims, kept, covered, missing)
-    unplaced = unmentioned(question, names, texts)
+    unplaced = unmentioned(question, names, texts) if texts else []
     if unplaced:  # said, not a verdict: a study's setting often goes without saying
         answer = answer.model_copy(update={
             "unmentioned": unplaced,
