@@ -46,8 +46,6 @@ The answer line cites every claim it rests on as ``[Cn]`` and names each paper o
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from synth.answer.judge import LLMJudge
@@ -63,6 +61,7 @@ from synth.search.question import (
     mentions,
     ordered_aspects,
     question_acronyms,
+    says_a_word_of,
     settings,
     settings_named,
     squash,
@@ -124,20 +123,12 @@ def answer_question(question: str, claims: list[ReportClaim], papers: list[Scree
 
 def unmentioned(question: str, names: list[str], texts: dict[str, str]) -> list[str]:
     """The question's settings and tasks (:func:`synth.search.question.settings`: "edge
-    devices" in "... on edge devices?") that no kept paper's text holds a word of: the first
-    five letters of a content word of the phrase, or four of a shorter one ("cost savings" is
-    mentioned by "costs", "edge devices" by "device"), opening a word of the text. Those
-    holding a named thing are left to ``missing``."""
-    found = []
-    for place in settings(question):
-        if any(name in place for name in names):
-            continue
-        words = [w for w in re.findall(r"[^\W_][\w\-]*", place) if terms(w)]
-        said = re.compile("|".join(rf"\b{re.escape(w[:max(4, min(5, len(w) - 1))])}"
-                                   for w in words), re.I)
-        if not any(said.search(text) for text in texts.values()):
-            found.append(place)
-    return found
+    devices" in "... on edge devices?") that no kept paper's text holds a word of
+    (:func:`synth.search.question.says_a_word_of`: "cost savings" is mentioned by "costs",
+    "edge devices" by "device"). Those holding a named thing are left to ``missing``."""
+    return [place for place in settings(question)
+            if not any(name in place for name in names)
+            and not any(says_a_word_of(place, text) for text in texts.values())]
 
 
 def firm(p_yes: float) -> bool:

@@ -149,9 +149,8 @@ def offline_abstract(answer: Answer, claims: list[ReportClaim]) -> list[Sentence
     if answer.verdict == "not_answered":
         rest = []
     chosen = rest[:ABSTRACT_CLAIMS]
-    # a paper's claims together, in the order its first one comes
-    first = {pid: i for i, pid in reversed(list(enumerate(c.paper_id for c in chosen)))}
-    chosen.sort(key=lambda c: first[c.paper_id])
+    papers = list(dict.fromkeys(c.paper_id for c in chosen))  # in the order its first one comes
+    chosen.sort(key=lambda c: papers.index(c.paper_id))  # a paper's claims together
     return [answer_sentence(answer)] + [
         claim_sentence(c, again=i > 0 and chosen[i - 1].paper_id == c.paper_id)
         for i, c in enumerate(chosen)]

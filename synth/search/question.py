@@ -43,6 +43,16 @@ def terms(text: str) -> set[str]:
             if len(w) > 2 and w.lower() not in STOPWORDS and not w.isdigit()}
 
 
+def says_a_word_of(phrase: str, text: str) -> bool:
+    """Whether ``text`` holds a content word of ``phrase``: its first five letters, or four of a
+    shorter word, opening a word of the text ("costs" says "cost savings", "device" says "edge
+    devices")."""
+    words = [w for w in _TERM.findall(phrase) if terms(w)]
+    return bool(words) and re.search(
+        "|".join(rf"\b{re.escape(w[:max(4, min(5, len(w) - 1))])}" for w in words),
+        text, re.I) is not None
+
+
 _DEFINED = re.compile(r"((?:[^\W_][\w\-']*\s+){1,8})\(\s*([A-Z][A-Za-z0-9\-]{1,9}?)s?\s*[),;]")
 
 
@@ -166,8 +176,8 @@ _SETTING_WORDS = frozenset("in among from at across within".split())
 # What opens a phrase that places a question or names its task ("on edge devices", "across
 # programming languages", "in children"), and what ends one
 _PLACING = frozenset("on across in among within at".split())
-_ENDS_PLACE = frozenset("""on across in among within at and or than versus vs vs. compared when
-after before during with without by to from for whether while as into via""".split())
+_ENDS_PLACE = _PLACING | frozenset("""and or than versus vs vs. compared when after before
+during with without by to from for whether while as into via""".split())
 _LEADING = frozenset("a an the their its our this these those all each every some any".split())
 
 
