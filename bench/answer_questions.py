@@ -43,6 +43,7 @@ def main() -> None:
     from synth.library.ingest import ingest
     from synth.pipeline.run import run_ask
     from synth.records.options import RunOptions
+    from synth.report.render import detex
     from synth.search.embed import embed_missing, load_embedder
     from synth.store.db import open_store
 
@@ -62,7 +63,7 @@ def main() -> None:
             kept = sum(p.kept for p in report.papers)
             on_point = sum(c.on_point for c in report.claims)
             print(f"| {i} | {question} | {kept} | {len(report.claims)} | {on_point} | "
-                  f"{report.answer.text} | {report.score:.1f} | {seconds:.1f} |")
+                  f"{detex(report.answer.text)} | {report.score:.1f} | {seconds:.1f} |")
             if i in args.show:
                 for c in report.claims:
                     print(f"    C{c.n} {c.relevance} {'on' if c.on_point else 'off'} "

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from synth.answer.answer import answer_question, key_findings, unmentioned
+from synth.answer.answer import answer_question, deciding_order, key_findings, unmentioned
 from synth.answer.stance import FEATURES, StanceModel
 from synth.records.claims import Quantity
 from synth.records.papers import Hit
@@ -470,6 +470,35 @@ def test_key_findings_spread_over_papers_and_over_the_question_s_aspects() -> No
     # C's other one; a method after every result, so it is left out
     assert chosen[1:3] == [1, 3] and 4 in chosen and 6 not in chosen and 7 not in chosen
     assert len(chosen) == 5 and chosen[-1] == 2
+
+
+def test_a_paper_s_stance_is_cited_by_its_result_that_takes_its_side() -> None:
+    own = [claim(1, "A", "We point out that decoding methods share characteristics."),
+           claim(2, "A", "SpecEE achieves a 2.25x speedup on Llama2-7B.", numbers=[2.25]),
+           claim(3, "A", "Decoding stays slow on long inputs.", kind="limitation")]
+    own_p = {1: 0.85, 2: 0.7, 3: 0.2}
+    # the result with a number, though another claim leans further; then the furthest
+    assert deciding_order(own, own_p, "for") == [2, 1, 3]
+    assert deciding_order(own, own_p, "against")[0] == 3  # the only claim on that side
+    assert deciding_order(own, {1: 0.85, 2: 0.55, 3: 0.2}, "for")[0] == 1  # 2 takes no side
+
+
+def test_key_findings_that_read_alone_come_before_ones_that_refer_back() -> None:
+    wanted = terms("How does LoRA compare with full fine-tuning?")
+    claims = [claim(1, "A", "At the same time, the second approach beats LoRA.",
+                    kind="comparison"),
+              claim(2, "B", "However, these methods fall behind full fine-tuning.",
+                    kind="comparison"),
+              claim(3, "C", "CE-LoRA costs less than LoRA at the same accuracy.",
+                    kind="comparison"),
+              claim(4, "D", "HydraLoRA outperforms other adapters.", kind="comparison"),
+              claim(5, "E", "It also cuts memory by 3x.", numbers=[3])]
+    for n, c in enumerate(claims):  # the earlier, the more relevant
+        claims[n] = c.model_copy(update={"relevance": 0.9 - 0.05 * n})
+    chosen = [c.n for c in key_findings(claims, wanted)]
+    # a number first, even in a sentence that refers back; then the results that read alone
+    assert chosen[:3] == [5, 3, 4]
+    assert chosen[3:] == [2, 1]  # "full fine-tuning" is an aspect no chosen claim holds yet
 
 
 def test_a_library_of_abstracts_only_still_answers_and_says_what_it_read(embedder) -> None:

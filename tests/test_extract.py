@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from synth.claims.cues import claim_cues, claim_type, study_design
+from synth.claims.cues import claim_cues, claim_type, refers_back, study_design
 from synth.claims.extract import extract
 from synth.claims.quotes import normalise
 from synth.claims.sentences import MIN_CUES
@@ -101,7 +101,15 @@ def test_claims_are_results_not_background() -> None:
     "Large Language Models (LLMs) have significantly advanced natural language processing.",
     "This survey categorizes and reviews the progress from the perspectives of (1) adaptation "
     "and (2) generalization.",
-    "Finally, we hope that DeltaBench could guide developers to better understand reasoning."])
+    "Finally, we hope that DeltaBench could guide developers to better understand reasoning.",
+    "This issue becomes even more pronounced in complex domains, highlighting the need for "
+    "improved PEFT approaches that can achieve better performance.",
+    "Large Language Model (LLM) services often face challenges in achieving low inference "
+    "latency under dynamic request patterns.",
+    "Large language models exhibit exceptional performance in language tasks, yet their "
+    "auto-regressive inference is limited due to high computational requirements.",
+    "However, existing speculative decoding solutions often fail to adapt to varying "
+    "workloads, resulting in performance variability."])
 def test_background_wording_keeps_a_sentence_below_the_claim_bar(background: str) -> None:
     assert claim_cues(background).score < MIN_CUES
     own = "Despite its small size, our model reduces latency by 40% compared with BART."
@@ -123,7 +131,10 @@ def test_background_wording_keeps_a_sentence_below_the_claim_bar(background: str
     # its question that reports its results this way gave no claim at all
     "At a functional level, supernatant from perivascular adipose tissue strongly induced the "
     "chemotaxis of peripheral blood leukocytes.",
-    "Histology of the explants revealed macrophage accumulation at the border."])
+    "Histology of the explants revealed macrophage accumulation at the border.",
+    # the field named as what a result is compared with
+    "HASS outperforms existing methods by 8% on four LLaMA models.",
+    "SpecServe is 2x faster than existing speculative decoding systems."])
 def test_a_result_is_claim_like_whatever_background_words_it_holds(result: str) -> None:
     # "previous", "recent", "conventional" describe the field only in phrases such as
     # "previous studies", "recent advances", "conventional methods"
@@ -179,6 +190,23 @@ def test_a_sentence_that_introduces_its_subject_is_a_definition() -> None:
                    "Cognitive behavioral therapy (CBT) improved symptoms in the treated group.",
                    "Our adapter (LoRA-X) is faster than LoRA on every benchmark."]:
         assert claim_type(result) != "definition", result
+
+
+def test_a_sentence_about_what_an_earlier_one_named_refers_back() -> None:
+    for bound in ["At the same time, the second approach has some improvements compared to "
+                  "LoRA's original fine-tuning performance.",
+                  "However, these methods often underperform compared to full fine-tuning.",
+                  "Our experiments show that the first approach achieves the same efficacy.",
+                  "It also reduces latency by 3x.", "They outperform every baseline.",
+                  "The latter is 2x faster than BERT."]:
+        assert refers_back(bound), bound
+    for alone in ["Empirical evaluations confirm that CE-LoRA significantly reduces costs.",
+                  "This paper shows that LoRA matches full fine-tuning on code.",
+                  "These results suggest that LoRA matches full fine-tuning.",
+                  "It is known that LoRA saves memory.",
+                  "For instance, applying NBL to 12 layers increases speed by 32%.",
+                  "Theirs is the first open model of this size."]:
+        assert not refers_back(alone), alone
 
 
 @pytest.mark.parametrize("design", [

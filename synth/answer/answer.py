@@ -37,7 +37,8 @@ devices" in "... on edge devices?") is said at the end of the line, the verdict 
 
 **Open questions.** The verdict is ``findings``: the three to five on-point claims that
 matter most (:func:`key_findings`), results with numbers first, then other findings and
-comparisons, limitations, methods; a paper not yet cited before a second claim of one that is
+comparisons, limitations, methods; one that reads on its own before one that refers back to
+an earlier sentence ("the second approach ..."); a paper not yet cited before a second claim of one that is
 (at most two per paper), and a claim holding an aspect of the question no chosen claim holds
 before one that adds none; listed in the order of the question's aspects.
 
@@ -51,6 +52,7 @@ import numpy as np
 from synth.answer.judge import LLMJudge
 from synth.answer.relevance import on_point, relevances, squarely_on
 from synth.answer.stance import StanceModel, shipped
+from synth.claims.cues import refers_back
 from synth.records.reports import Answer, PaperStance, ReportClaim, ScreenedPaper
 from synth.search.embed import Embedder
 from synth.search.question import (
@@ -264,9 +266,7 @@ def yes_no(question: str, claims: list[ReportClaim], kept: int, scorer: PairScor
         p_yes = judged if judged is not None else \
             model.p_yes(np.array([prob_of[c.n] for c in own]), [c.text for c in own])
         stance = side(p_yes, 0.0)
-        # the deciding claim: the one that alone leans furthest the paper's way
-        order = sorted((c.n for c in own),
-                       key=lambda n: -own_p[n] if stance == "for" else own_p[n])
+        order = deciding_order(own, own_p, stance)
         paper_p.append(p_yes)
         stances.append(PaperStance(paper_id=pid, title=by_n[order[0]].title, stance=stance,
                                    p_yes=round(p_yes, 4),
@@ -324,6 +324,18 @@ def yes_no(question: str, claims: list[ReportClaim], kept: int, scorer: PairScor
     return Answer(**base, verdict=verdict, text=text), claims
 
 
+def deciding_order(own: list[ReportClaim], own_p: dict[int, float], stance: str) -> list[int]:
+    """A paper's on-point claims, the one cited for its stance first: of the claims that alone
+    take the paper's side (beyond :data:`CLAIM_BAND`), a result with numbers before other
+    results and before limitations or methods (:func:`finding_rank`), then the one that leans
+    furthest; then the others, furthest first."""
+    def lean(c: ReportClaim) -> float:
+        return own_p[c.n] - 0.5 if stance == "for" else 0.5 - own_p[c.n]
+
+    return [c.n for c in sorted(own, key=lambda c: (
+        lean(c) <= CLAIM_BAND, finding_rank(c)[0] if lean(c) > CLAIM_BAND else 0, -lean(c)))]
+
+
 def reading(claims: list[ReportClaim], paper_id: str, text: str) -> list[str]:
     """What an LLM judge reads of a paper: its stored text when that is as short as an
     abstract (:data:`ABSTRACT_CHARS`: the whole of what the paper says), else its claims that
@@ -366,11 +378,15 @@ def open_findings(question: str, claims: list[ReportClaim], kept: int, covered: 
 
 def key_findings(claims: list[ReportClaim], wanted: set[str]) -> list[ReportClaim]:
     """Up to :data:`MAX_FINDINGS` claims, chosen one at a time: results with numbers first,
-    then other results (:func:`finding_rank`); among equals, one from a paper not yet cited
-    before a paper's second (at most :data:`FINDINGS_PER_PAPER`), then one that holds more of
-    the question's aspects (``wanted``) that no chosen claim holds yet ("full fine-tuning" in
-    "How does LoRA compare with full fine-tuning?" when every claim so far is about LoRA
-    alone), then the more relevant."""
+    then other results (:func:`finding_rank`); among equals, one that reads on its own before
+    one whose subject an earlier sentence named (:func:`synth.claims.cues.refers_back`: "the
+    second approach has ..."), then one from a paper not yet cited before a paper's second
+    (at most :data:`FINDINGS_PER_PAPER`), then one that holds more of the question's aspects
+    (``wanted``) that no chosen claim holds yet ("full fine-tuning" in "How does LoRA compare
+    with full fine-tuning?" when every claim so far is about LoRA alone), then the more
+    relevant."""
+    rank = {c.n: finding_rank(c) for c in claims}
+    bound = {c.n: refers_back(c.text) for c in claims}
     chosen: list[ReportClaim] = []
     per_paper: dict[str, int] = {}
     held: set[str] = set()
@@ -379,9 +395,8 @@ def key_findings(claims: list[ReportClaim], wanted: set[str]) -> list[ReportClai
         open_ = [c for c in left if per_paper.get(c.paper_id, 0) < FINDINGS_PER_PAPER]
         if not open_:
             break
-        best = min(open_, key=lambda c: (finding_rank(c)[0], per_paper.get(c.paper_id, 0),
-                                         -len((terms(c.text) & wanted) - held),
-                                         finding_rank(c)[1]))
+        best = min(open_, key=lambda c: (rank[c.n][0], bound[c.n], per_paper.get(c.paper_id, 0),
+                                         -len((terms(c.text) & wanted) - held), rank[c.n][1]))
         chosen.append(best)
         left.remove(best)
         per_paper[best.paper_id] = per_paper.get(best.paper_id, 0) + 1

@@ -7,7 +7,8 @@ Deterministic pattern rules for the offline extractor (:mod:`synth.claims.extrac
   limitations, less for a citation or for background wording ("recent studies", "have gained
   popularity", "existing methods") with no "we" or "our", and marks sentences that cannot be
   a claim: background about the field (its state, or the problem it faces: "LLMs have achieved
-  remarkable ...", "pose challenges", "suffer from", with no number and no "we" or "our"),
+  remarkable ...", "pose challenges", "suffer from", "highlighting the need for", with no
+  number and no "we" or "our"),
   framing ("we first analyze ...", "this survey reviews ...", "we hope ..."), a study's aim
   ("To determine whether ...", "The aim of this study was to ...", "In this work, we
   evaluate ..." with no number or result: it restates a question, so read as a claim it
@@ -82,7 +83,8 @@ _BACKGROUND = re.compile(
     r"reports|literature|efforts|breakthroughs)|^recently\b|recently,|(has|have) recently|"
     r"previous(ly)? (works?|studies|research|reports|literature|approaches|methods|findings)|"
     r"previously (shown|reported|demonstrated|described|proposed)|prior (work|studies|research)|"
-    r"existing (work|methods|approaches|studies|models|systems)|(many|several|numerous|some) (studies|works|"
+    r"existing ([\w-]+ ){0,2}?(work|methods|approaches|studies|models|systems|solutions"
+    r"|techniques|frameworks|algorithms)|(many|several|numerous|some) (studies|works|"
     r"researchers|methods|approaches)|(studies|research|work) (has|have) (shown|found|"
     r"demonstrated)|(has|have) (been )?(widely|extensively|increasingly|commonly)|"
     r"(gained|attracted|received|drawn|prompted) (significant |considerable |much |growing )?"
@@ -108,10 +110,14 @@ _MOTIVATION = re.compile(
     r"significant|notable|state-of-the-art|unprecedented)|(has|have) (significantly |greatly |"
     r"substantially |dramatically |rapidly )?(advanced|enhanced|transformed|revolutioni[sz]ed)|(is|are) "
     r"(crucial|essential|critical|vital|of (great|growing|increasing) importance)|"
-    r"pose[sd]? (significant |major |great |"
+    r"(exhibit|show|display|deliver)s? (exceptional|remarkable|impressive|excellent|outstanding|"
+    r"unprecedented) (performance|capabilit|abilit)|"
+    r"(pose[sd]?|face[sd]?|facing) (significant |major |great |"
     r"serious |several |many |new )?challenges|suffers? from|(is|are|remains?) (impractical|"
     r"prohibitive|challenging|a (major |key |significant )?(challenge|bottleneck)|an open "
-    r"(problem|question)))\b", re.I)
+    r"(problem|question))|(highlight|underscor|emphasi[sz])(e|es|ed|ing)? the (urgent |pressing "
+    r"|critical |growing )?need|there is an? (urgent |pressing |critical |growing )?need)\b",
+    re.I)
 _FRAMING = re.compile(
     r"\b(this (survey|review|tutorial) (categori[sz]es|reviews|summari[sz]es|discusses|covers|"
     r"provides|presents|introduces|organi[sz]es)|we (first|then|next|further) (analy[sz]e|"
@@ -189,7 +195,7 @@ def claim_cues(sentence: str) -> Cues:
              + 0.5 * bool(_DEFINITION.search(sentence)) + 0.75 * numbers)
     if CITATION.search(sentence):
         score -= 1.0  # a single citation usually reports someone else's finding
-    if _BACKGROUND.search(sentence) and not _OWN_WORK.search(sentence):
+    if about_the_field(sentence) and not _OWN_WORK.search(sentence):
         return Cues(0.0, "background: the state of the field, not this paper's finding")
     if _MOTIVATION.search(sentence) and not _OWN_WORK.search(sentence) and not numbers:
         return Cues(0.0, "background: the problem the field faces, not this paper's finding")
@@ -204,6 +210,17 @@ def claim_cues(sentence: str) -> Cues:
     if study_design(sentence):
         score -= 1.0  # how the study was done: a claim only where nothing better is said
     return Cues(score)
+
+
+def about_the_field(sentence: str) -> bool:
+    """Whether the sentence speaks of the field's state ("recent studies", "existing methods",
+    "have gained popularity"), not as what a result is compared with: "HASS outperforms
+    existing methods by 8%" is a result."""
+    found = _BACKGROUND.search(sentence)
+    if found is None:
+        return False
+    compared = COMPARISON.search(sentence, 0, found.start())
+    return compared is None
 
 
 def study_design(sentence: str) -> bool:
@@ -227,6 +244,35 @@ def introduces(sentence: str) -> bool:
     (RAG) has proven to be an effective method for mitigating hallucination")."""
     return bool(_INTRODUCES.search(sentence) and not _OWN_WORK.search(sentence)
                 and not quantities(sentence))
+
+
+# A sentence whose subject is something an earlier sentence named, after any linking words:
+# "At the same time, the second approach has ...", "However, these methods often ...", "This
+# issue becomes ...", "It also reduces ...", "Our experiments show that the first approach
+# ...". "This paper shows ...", "These results suggest that ..." and "It is known that ..."
+# read on their own.
+_LINKING = (r"(?:(?:however|moreover|furthermore|additionally|in addition|specifically"
+            r"|in particular|at the same time|in contrast|by contrast|instead|thus|therefore"
+            r"|hence|consequently|as a result|finally|overall|notably|importantly|meanwhile"
+            r"|also|similarly|likewise|nevertheless|nonetheless|still|yet|again|for instance"
+            r"|for example|in practice|in turn|to this end),?\s+)*")
+_REFERS_BACK = re.compile(
+    r"^\W*" + _LINKING + r"(?:(?:our|the|these) (?:[\w-]+ )?(?:results|experiments|analys[ie]s"
+    r"|evaluations?|findings) (?:show|showed|demonstrate|demonstrated|indicate|indicated"
+    r"|suggest|suggested|reveal|revealed|confirm|confirmed)s? that\s+)?"
+    r"(?:(?:this|these|those|such|both|either|neither)\s+(?!(?:paper"
+    r"|work|study|article|survey|review|research|report|thesis|trial|analysis|investigation"
+    r"|results?|findings?|data|experiments?|observations?|analyses|evaluations?|studies"
+    r"|papers|works)\b)[a-z][\w-]*|the (?:first|second|third|fourth|former|latter|above"
+    r"|aforementioned|same|resulting|two|three|four)\b|(?:it|they|its|their)\s+(?!is\b|was\b)"
+    r"\w)", re.I)
+
+
+def refers_back(sentence: str) -> bool:
+    """Whether the sentence's subject is something an earlier sentence named ("the second
+    approach has some improvements ...", "These methods often underperform ..."): read alone,
+    as an answer's key finding, it does not say what it is about."""
+    return bool(_REFERS_BACK.search(sentence))
 
 
 _OPENS_WITH_METHOD = re.compile(

@@ -16,7 +16,7 @@ from synth.config import Settings
 from synth.engine import ENGINES
 from synth.errors import SynthError
 from synth.records.options import RunOptions
-from synth.report.render import where
+from synth.report.render import detex, where
 
 if TYPE_CHECKING:
     from synth.pipeline.publish import Published
@@ -58,7 +58,7 @@ def ask(settings: Settings, question: str, max_papers: int, source: str, out: Pa
         report = run_ask(store, settings, LazyEmbedder(settings.embed_model), question,
                          options, progress=bars)
         if report.answer is not None:
-            click.echo(report.answer.text)
+            click.echo(detex(report.answer.text))
         for line in report.answerability:
             click.echo(line)
         r = report.results
