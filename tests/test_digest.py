@@ -195,3 +195,22 @@ def test_digest_of_an_arxiv_paper_not_yet_in_the_library_fetches_it(tmp_path) ->
     with open_store(tmp_path / "h" / "library.db") as store:
         text = store.fulltext("1111.2011v2")
     assert text[c["tldr"]["char_start"]:c["tldr"]["char_end"]] == c["tldr"]["quote"]
+
+
+def test_findings_are_results_and_the_problem_may_be_the_field_s() -> None:
+    settings = load_settings()
+    paper = Paper(id="2504.08850v1", base_id="2504.08850", title="SpecEE", source="snapshot",
+                  abstract="Large Language Model (LLM) services often face challenges in "
+                  "achieving low inference latency under dynamic request patterns. In this "
+                  "paper, we present SpecEE, a fast LLM inference engine with speculative early "
+                  "exiting. At the algorithm level, we propose a lightweight predictor design "
+                  "that exploits the parallelism of GPUs. Extensive experiments show that "
+                  "SpecEE achieves 2.25x speedup with Llama2-7B on cloud scenarios. SpecEE "
+                  "also uses 10% less memory than EAGLE on the same models.")
+    with open_store(settings.db_path) as store:
+        store.save_paper(paper, metadata_text(paper))
+        c = card(store, settings, paper.id)
+    assert [p.text[:27] for p in c.problem] == ["Large Language Model (LLM) "]  # not a claim
+    assert not any("we propose" in f.text for f in c.findings)  # a method, not a finding
+    assert any("we propose" in x.text for x in c.contributions)
+    assert [f.text[:10] for f in c.findings] == ["SpecEE als"]  # the other result is the TLDR

@@ -5,9 +5,12 @@ background, acknowledgements and appendices are not read) and the offline claim 
 :mod:`synth.claims.extract` and :mod:`synth.claims.cues`:
 
 - **TLDR**: the most claim-like sentence of the abstract (else of the paper);
-- **problem**: up to 2 sentences of the abstract or introduction that state the problem;
+- **problem**: up to 2 sentences of the abstract or introduction that state the problem (the
+  field's problem too: "LLM services often face challenges in ...", never a claim);
 - **contributions**: up to 4 sentences where the authors propose, introduce or release;
-- **key findings**: up to 8 result and comparison sentences, those with numbers first, each
+- **key findings**: up to 8 result and comparison sentences (not methods, definitions or
+  limitations: :func:`synth.claims.cues.claim_type`; in an abstract of plain counts with no
+  claim, its sentences that state a number), those with numbers first, each
   with its numbers and units parsed (:func:`synth.parsing.numbers.quantities`);
 - **results**: (metric, value, baseline, dataset) rows, from finding sentences that name a
   metric and state a value (the metric named nearest the first value; a value stated after a
@@ -33,7 +36,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from synth.claims.cues import COMPARISON, LIMITATION, METHOD
+from synth.claims.cues import COMPARISON, FIELD_PROBLEM, LIMITATION, METHOD, claim_type
 from synth.claims.sentences import (
     MIN_CUES,
     Sentence,
@@ -98,7 +101,8 @@ def card(store: Store, settings: Settings, paper_id: str, llm: object | None = N
     from the LLM, checked (:mod:`synth.cards.llm`)."""
     paper = resolve_paper(store, settings, paper_id)
     fulltext, passages = readable_passages(store, paper)
-    found = [s for s in sentences(fulltext, passages, None) if s.excluded is None]
+    every = sentences(fulltext, passages, None)
+    found = [s for s in every if s.excluded is None]
     kind, _ = store.text_info(paper.id)
     claims = [s for s in found if s.cues >= MIN_CUES]
     plain = not claims  # a short abstract of plain counts ("There were no major complications,
@@ -124,7 +128,8 @@ def card(store: Store, settings: Settings, paper_id: str, llm: object | None = N
         taken.update(s.start for s in chosen)
         return chosen
 
-    findings = [s for s in claims if not LIMITATION.search(s.text)]
+    findings = [s for s in claims if not LIMITATION.search(s.text)
+                and (plain or claim_type(s.text) in ("finding", "comparison"))]
     c.findings = sorted((line(fulltext, s) for s in pick(findings, 8)),
                         key=lambda x: x.char_start)
     c.limitations = [line(fulltext, s) for s in pick(
@@ -132,8 +137,9 @@ def card(store: Store, settings: Settings, paper_id: str, llm: object | None = N
     c.contributions = [line(fulltext, s) for s in pick(
         [s for s in found if _CONTRIBUTION.search(s.text) or (METHOD.search(s.text)
                                                              and _front(s))], 4)]
-    c.problem = [line(fulltext, s) for s in pick(
-        [s for s in found if _front(s) and _PROBLEM.search(s.text)], 2)]
+    c.problem = [line(fulltext, s) for s in pick(  # the field's problem is no claim, but is this
+        [s for s in every if s.excluded in (None, FIELD_PROBLEM) and _front(s)
+         and _PROBLEM.search(s.text)], 2)]
     c.reproducibility = [line(fulltext, s) for s in pick(
         [s for s in found if _LINK.search(s.text) or _LICENCE.search(s.text)
          or _RELEASE.search(s.text)], 6)]

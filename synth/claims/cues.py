@@ -161,6 +161,10 @@ _INSTRUCTION = re.compile(
     r"|\b(system prompt|as an ai\b|respond only with|output only|print only)", re.I)
 
 
+# why a sentence that states the problem the field faces is not a claim (a card's problem)
+FIELD_PROBLEM = "background: the problem the field faces, not this paper's finding"
+
+
 @dataclass(frozen=True)
 class Cues:
     """How claim-like a sentence is; ``excluded`` names why it can never be a claim."""
@@ -198,7 +202,7 @@ def claim_cues(sentence: str) -> Cues:
     if about_the_field(sentence) and not _OWN_WORK.search(sentence):
         return Cues(0.0, "background: the state of the field, not this paper's finding")
     if _MOTIVATION.search(sentence) and not _OWN_WORK.search(sentence) and not numbers:
-        return Cues(0.0, "background: the problem the field faces, not this paper's finding")
+        return Cues(0.0, FIELD_PROBLEM)
     if (_AIM.search(sentence) and not _AIM_RESULT.search(sentence)
             and not any(q.unit in ("%", "x", "×") for q in stated)):  # "by 5%"
         return Cues(0.0, "aim: what the study set out to do, not a finding")
@@ -276,7 +280,8 @@ def refers_back(sentence: str) -> bool:
 
 
 _OPENS_WITH_METHOD = re.compile(
-    r"^\W*(?:\w+\W+){0,5}?(we (propose|introduce|present|develop|design)|this (paper|work) "
+    r"^\W*(?:[^,.;]{1,100},\s+|(?:\w+\W+){0,5}?)(we (propose|introduce|present|develop|design)"
+    r"|this (paper|work) "
     r"(proposes|introduces|presents))\b", re.I)
 
 
