@@ -165,6 +165,8 @@ def test_acronyms_count_as_the_words_they_stand_for() -> None:
         {"resti", "heart", "rate"}
     assert acronyms("split-liver transplantation (SLT) is used")["slt"] == \
         {"split", "liver", "trans"}
+    assert acronyms("percentage excess body weight loss (%EBWL) at 3 months")["ebwl"] == \
+        {"exces", "body", "weigh", "loss"}
     assert question_acronyms("Is double balloon enteroscopy safe?")["dbe"] == \
         {"doubl", "ballo", "enter"}
 

@@ -53,7 +53,7 @@ def says_a_word_of(phrase: str, text: str) -> bool:
         text, re.I) is not None
 
 
-_DEFINED = re.compile(r"((?:[^\W_][\w\-']*\s+){1,8})\(\s*([A-Z][A-Za-z0-9\-]{1,9}?)s?\s*[),;]")
+_DEFINED = re.compile(r"((?:[^\W_][\w\-']*\s+){1,8})\(\s*%?([A-Z][A-Za-z0-9\-]{1,9}?)s?\s*[),;]")
 
 
 def acronyms(text: str) -> dict[str, set[str]]:
