@@ -10,6 +10,7 @@ from pathlib import Path
 import pymupdf
 import pytest
 
+from synth.parsing.chunk import sentence_spans
 from synth.parsing.pdf import first_page, parse_pdf
 from synth.records.papers import ParsedText, passage_id
 
@@ -255,3 +256,12 @@ def test_a_page_without_text_has_no_title() -> None:
     blank = pymupdf.open()
     blank.new_page()
     assert first_page(blank.tobytes()) == ("", None)
+
+
+def test_sentences_end_after_a_word_that_ends_like_an_abbreviation() -> None:
+    text = ("We reach 82% on the Gemini family of LLMs. These attacks exploit a tradeoff, "
+            "as in Smith et al. (2020) and Fig. 2 of Lee et al. A vs. B holds.")
+    assert [text[a:b] for a, b in sentence_spans(text)] == [
+        "We reach 82% on the Gemini family of LLMs.",
+        "These attacks exploit a tradeoff, as in Smith et al. (2020) and Fig. 2 of Lee et al. "
+        "A vs. B holds."]

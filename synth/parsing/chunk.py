@@ -39,8 +39,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     cursor = start
     for m in _SENTENCE_END.finditer(text, start, end):
         stop = m.start() + 1
-        head = text[max(cursor, stop - 8):stop]
-        if any(head.endswith(a) for a in _ABBREVIATIONS):
+        if abbreviation_before(text, max(cursor, stop - 10), stop):
             continue
         while stop < m.end() and not text[stop].isspace():
             stop += 1  # keep closing quotes/brackets with their sentence
@@ -48,6 +47,14 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
         cursor = m.end()
     spans.append(_trim(text, cursor, end))
     return [s for s in spans if s[1] > s[0]]
+
+
+def abbreviation_before(text: str, start: int, stop: int) -> bool:
+    """Whether ``text[start:stop]`` ends with a whole abbreviation ("e.g.", "vs."), not a word
+    that ends like one ("LLMs." is not "Ms.")."""
+    head = text[start:stop]
+    return any(head.endswith(a) and (len(head) == len(a) or not head[-len(a) - 1].isalnum())
+               for a in _ABBREVIATIONS)
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
