@@ -10,5 +10,6 @@ With an LLM for the answer stage, :mod:`synth.answer.judge` has the LLM judge ea
 ``P(yes)`` in the stance model's place.
 
 May import: synth.errors, synth.config, synth.records, synth.search, synth.verification,
-synth.llm.
+synth.llm, synth.claims (what a claim's wording says: whether it refers back to an earlier
+sentence).
 """
