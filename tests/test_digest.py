@@ -82,18 +82,24 @@ def test_sections_the_paper_does_not_support_are_left_out(cards) -> None:
     assert physics.completeness == sum(physics.completeness_signals.values()) / 8
 
 
-def test_an_abstract_of_plain_counts_still_gets_its_tldr_and_findings() -> None:
-    # no sentence reads as a claim (no result verb, no comparison), but two state numbers
+def abstract_card(pid: str, title: str, abstract: str) -> Card:
+    """The card of a metadata-only paper with this abstract, in the default library."""
     settings = load_settings()
-    paper = Paper(id="pmid15954832", base_id="pmid15954832", title="", source="snapshot",
-                  abstract="The aim of this paper is to report an initial experience with "
-                  "miniTAPP. It seems to be moving toward mini-instruments (5 mm or less in "
-                  "diameter). A total of 303 patients underwent a miniTAPP procedure between "
-                  "2000 and 2003. No conversions to an open approach were required. There were "
-                  "no major complications, while minor complications ranged as high as 0.3%.")
+    paper = Paper(id=pid, base_id=pid.split("v")[0], title=title, source="snapshot",
+                  abstract=abstract)
     with open_store(settings.db_path) as store:
         store.save_paper(paper, metadata_text(paper))
-        c = card(store, settings, paper.id)
+        return card(store, settings, paper.id)
+
+
+def test_an_abstract_of_plain_counts_still_gets_its_tldr_and_findings() -> None:
+    # no sentence reads as a claim (no result verb, no comparison), but two state numbers
+    c = abstract_card("pmid15954832", "", "The aim of this paper is to report an initial "
+                      "experience with miniTAPP. It seems to be moving toward mini-instruments "
+                      "(5 mm or less in diameter). A total of 303 patients underwent a miniTAPP "
+                      "procedure between 2000 and 2003. No conversions to an open approach were "
+                      "required. There were no major complications, while minor complications "
+                      "ranged as high as 0.3%.")
     assert c.tldr is not None and c.tldr.text.startswith("There were no major complications")
     assert [f.text for f in c.findings] == [
         "It seems to be moving toward mini-instruments (5 mm or less in diameter).",
@@ -198,18 +204,14 @@ def test_digest_of_an_arxiv_paper_not_yet_in_the_library_fetches_it(tmp_path) ->
 
 
 def test_findings_are_results_and_the_problem_may_be_the_field_s() -> None:
-    settings = load_settings()
-    paper = Paper(id="2504.08850v1", base_id="2504.08850", title="SpecEE", source="snapshot",
-                  abstract="Large Language Model (LLM) services often face challenges in "
-                  "achieving low inference latency under dynamic request patterns. In this "
-                  "paper, we present SpecEE, a fast LLM inference engine with speculative early "
-                  "exiting. At the algorithm level, we propose a lightweight predictor design "
-                  "that exploits the parallelism of GPUs. Extensive experiments show that "
-                  "SpecEE achieves 2.25x speedup with Llama2-7B on cloud scenarios. SpecEE "
-                  "also uses 10% less memory than EAGLE on the same models.")
-    with open_store(settings.db_path) as store:
-        store.save_paper(paper, metadata_text(paper))
-        c = card(store, settings, paper.id)
+    c = abstract_card("2504.08850v1", "SpecEE", "Large Language Model (LLM) services often "
+                      "face challenges in achieving low inference latency under dynamic request "
+                      "patterns. In this paper, we present SpecEE, a fast LLM inference engine "
+                      "with speculative early exiting. At the algorithm level, we propose a "
+                      "lightweight predictor design that exploits the parallelism of GPUs. "
+                      "Extensive experiments show that SpecEE achieves 2.25x speedup with "
+                      "Llama2-7B on cloud scenarios. SpecEE also uses 10% less memory than EAGLE "
+                      "on the same models.")
     assert [p.text[:27] for p in c.problem] == ["Large Language Model (LLM) "]  # not a claim
     assert not any("we propose" in f.text for f in c.findings)  # a method, not a finding
     assert any("we propose" in x.text for x in c.contributions)

@@ -38,9 +38,9 @@ devices" in "... on edge devices?") is said at the end of the line, the verdict 
 **Open questions.** The verdict is ``findings``: the three to five on-point claims that
 matter most (:func:`key_findings`), results with numbers first, then other findings and
 comparisons, limitations, methods; one that reads on its own before one that refers back to
-an earlier sentence ("the second approach ..."); a paper not yet cited before a second claim of one that is
-(at most two per paper), and a claim holding an aspect of the question no chosen claim holds
-before one that adds none; listed in the order of the question's aspects.
+an earlier sentence ("the second approach ..."); a paper not yet cited before a second claim
+of one that is (at most two per paper), and a claim holding an aspect of the question no
+chosen claim holds before one that adds none; listed in the order of the question's aspects.
 
 The answer line cites every claim it rests on as ``[Cn]`` and names each paper once.
 """

@@ -137,7 +137,8 @@ def card(store: Store, settings: Settings, paper_id: str, llm: object | None = N
     c.contributions = [line(fulltext, s) for s in pick(
         [s for s in found if _CONTRIBUTION.search(s.text) or (METHOD.search(s.text)
                                                              and _front(s))], 4)]
-    c.problem = [line(fulltext, s) for s in pick(  # the field's problem is no claim, but is this
+    # the problem the field faces is never a claim, but it is what this section states
+    c.problem = [line(fulltext, s) for s in pick(
         [s for s in every if s.excluded in (None, FIELD_PROBLEM) and _front(s)
          and _PROBLEM.search(s.text)], 2)]
     c.reproducibility = [line(fulltext, s) for s in pick(
