@@ -183,12 +183,17 @@ def test_a_sentence_that_introduces_its_subject_is_a_definition() -> None:
                   "Multiple sclerosis (MS) is an immune-mediated inflammatory demyelinating "
                   "disease of uncertain etiology.",
                   "Retrieval-Augmented Generation (RAG) has proven to be an effective method "
-                  "for mitigating hallucination."]:
+                  "for mitigating hallucination.",
+                  "The Low-Rank Adaptation (LoRA) strategy balances efficiency and performance "
+                  "in fine-tuning large models.",
+                  "Retrieval-augmented generation (RAG) addresses these gaps by coupling "
+                  "generation with external search."]:
         assert claim_type(intro) == "definition", intro
     # a result about such a subject stays a result
     for result in ["Low-dose aspirin (LDA) is associated with a 20% lower risk of stroke.",
                    "Cognitive behavioral therapy (CBT) improved symptoms in the treated group.",
-                   "Our adapter (LoRA-X) is faster than LoRA on every benchmark."]:
+                   "Our adapter (LoRA-X) is faster than LoRA on every benchmark.",
+                   "Overall survival (OS) was longer in the treated group."]:
         assert claim_type(result) != "definition", result
 
 

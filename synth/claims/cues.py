@@ -98,13 +98,17 @@ _BACKGROUND = re.compile(
     r"current (methods|approaches|models|systems|techniques)|"
     r"(topic|area|subject|question) of (significant |great |growing |increasing |much )?"
     r"(interest|importance|debate)|the question of whether|emerg(es|ed) as)\b", re.I)
-# A sentence that opens by naming a subject with its acronym and saying what it is or does, in
-# the present ("Low-Rank Adaption (LoRA) offers a cost-effective fine-tuning solution",
-# "Multiple sclerosis (MS) is an immune-mediated ... disease"): it introduces the topic
+# A sentence that opens by naming a subject with its acronym (and, maybe, a word for what kind
+# of thing it is) and saying what it is or does, in the present ("Low-Rank Adaption (LoRA)
+# offers a cost-effective fine-tuning solution", "The Low-Rank Adaptation (LoRA) strategy
+# balances efficiency and performance ...", "Multiple sclerosis (MS) is an immune-mediated ...
+# disease"): it introduces the topic
 _INTRODUCES = re.compile(
-    r"^\W*(?:[\w\-']+\s+){0,7}?[\w\-']+\s+\(([A-Z][A-Za-z0-9\-]{1,9})s?\)\s+(?:is|are|offers?"
-    r"|provides?|enables?|allows?|remains?|represents?|serves?|plays?|has|have|affects?"
-    r"|occurs?|refers?|involves?|consists?|relies|rely)\b")
+    r"^\W*(?:[\w\-']+\s+){0,7}?[\w\-']+\s+\(([A-Z][A-Za-z0-9\-]{1,9})s?\)\s+(?:(?:strategy"
+    r"|method|technique|approach|framework|model|paradigm|algorithm|architecture|family|scheme"
+    r"|mechanism|system|protocol)\s+)?(?:is|are|offers?|provides?|enables?|allows?|remains?"
+    r"|represents?|serves?|plays?|has|have|affects?|occurs?|refers?|involves?|consists?|relies"
+    r"|rely|(?!was\b|does\b)[a-z]{2,}[^s\W]s)\b")
 _MOTIVATION = re.compile(
     r"\b((has|have) (achieved|shown|demonstrated) (remarkable|impressive|great|strong|excellent|"
     r"significant|notable|state-of-the-art|unprecedented)|(has|have) (significantly |greatly |"
@@ -239,10 +243,11 @@ def study_design(sentence: str) -> bool:
 
 
 def introduces(sentence: str) -> bool:
-    """Whether the sentence opens by naming its subject with an acronym and saying, in the
-    present, what it is or does, with no "we" or "our" and no number ("Low-Rank Adaption
-    (LoRA) offers a cost-effective fine-tuning solution ...", "Multiple sclerosis (MS) is an
-    immune-mediated ... disease"): it introduces the topic. Typed a definition, it ranks
+    """Whether the sentence opens by naming its subject with an acronym (and maybe a word for
+    its kind: "strategy", "method") and saying, in the present, what it is or does, with no
+    "we" or "our" and no number ("Low-Rank Adaption (LoRA) offers a cost-effective fine-tuning
+    solution ...", "The Low-Rank Adaptation (LoRA) strategy balances ...", "Multiple
+    sclerosis (MS) is an immune-mediated ... disease"): it introduces the topic. Typed a definition, it ranks
     below the paper's results among an open question's key findings; it still counts for a
     yes/no answer, where it may state what the field holds ("Retrieval-Augmented Generation
     (RAG) has proven to be an effective method for mitigating hallucination")."""
