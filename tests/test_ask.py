@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner
 
@@ -13,7 +15,7 @@ from synth.search.retrieve import ask
 from synth.store.db import open_store
 
 from .arxiv_server import serve_arxiv, unused_port
-from .conftest import PDFS
+from .conftest import DATA, PDFS
 
 QUESTION = "Can LLM agents search academic papers better than Google Scholar?"
 
@@ -67,3 +69,23 @@ def test_arxiv_down_and_empty_library_says_both_in_one_line(tmp_path, embedder) 
         ask(store, down_settings(tmp_path), embedder, QUESTION, source="both")
     assert str(err.value).startswith("arXiv could not be reached")
     assert "synth ingest" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_cli_ask_prints_the_answer_line_with_latex_as_text(tmp_path) -> None:
+    # a real abstract that writes "15.81\(\times\)": the printed line reads 15.81×, as the
+    # report files do, while the stored quote keeps the text as written
+    bible = DATA / "arxiv-abstracts" / "llm-bible" / "llm_bible_efficiency_subset.jsonl"
+    [line] = [x for x in bible.read_text().splitlines() if '"2502.13533"' in x]
+    snapshot = tmp_path / "one.jsonl"
+    snapshot.write_text(line + "\n")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["ingest", "-q", str(snapshot)]).exit_code == 0
+    result = runner.invoke(cli, ["ask", "-q", "--source", "library", "--out", str(tmp_path),
+                                 "--format", "json", "How does QLoRAM reduce the memory of LoRA "
+                                 "training of large language models?"])
+    assert result.exit_code == 0, result.output
+    answer_line = result.output.splitlines()[0]
+    assert "15.81×" in answer_line and "\\(" not in answer_line
+    [report] = tmp_path.glob("*.json")
+    quotes = [c["quote"] for c in json.loads(report.read_text())["claims"]]
+    assert any("15.81" in q and "times" in q and "×" not in q for q in quotes)

@@ -197,6 +197,16 @@ def test_a_sentence_that_introduces_its_subject_is_a_definition() -> None:
         assert claim_type(result) != "definition", result
 
 
+def test_a_sentence_that_proposes_after_a_lead_in_is_a_method() -> None:
+    for method in ["Inspired by speculative decoding and contrastive decoding, we introduce "
+                   "Speculative Contrastive Decoding (SCD), a straightforward decoding approach.",
+                   "(1) At the algorithm level, we propose a lightweight predictor design."]:
+        assert claim_type(method) == "method", method
+    # proposing comes after a result here: the sentence is the comparison
+    assert claim_type("Compared with LoRA, our adapter is faster and we propose it as a "
+                      "default.") == "comparison"
+
+
 def test_a_sentence_about_what_an_earlier_one_named_refers_back() -> None:
     for bound in ["At the same time, the second approach has some improvements compared to "
                   "LoRA's original fine-tuning performance.",
