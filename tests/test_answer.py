@@ -10,7 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from synth.answer.answer import answer_question, deciding_order, key_findings, unmentioned
+from synth.answer.answer import (
+    answer_question,
+    deciding_order,
+    key_findings,
+    open_findings,
+    unmentioned,
+)
 from synth.answer.stance import FEATURES, StanceModel
 from synth.records.claims import Quantity
 from synth.records.papers import Hit
@@ -501,6 +507,10 @@ def test_key_findings_that_read_alone_come_before_ones_that_refer_back() -> None
     # a number first, even in a sentence that refers back; then the results that read alone
     assert chosen[:3] == [5, 3, 4]
     assert chosen[3:] == [2, 1]  # "full fine-tuning" is an aspect no chosen claim holds yet
+    # listed by the question's aspects, and within one, those that read alone first
+    on = [c.model_copy(update={"on_point": True}) for c in claims[:3]]
+    listed = open_findings("How does LoRA compare with full fine-tuning?", on, 3, [], [])
+    assert listed.findings == [3, 1, 2]
 
 
 def test_a_library_of_abstracts_only_still_answers_and_says_what_it_read(embedder) -> None:

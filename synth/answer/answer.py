@@ -40,7 +40,8 @@ matter most (:func:`key_findings`), results with numbers first, then other findi
 comparisons, limitations, methods; one that reads on its own before one that refers back to
 an earlier sentence ("the second approach ..."); a paper not yet cited before a second claim
 of one that is (at most two per paper), and a claim holding an aspect of the question no
-chosen claim holds before one that adds none; listed in the order of the question's aspects.
+chosen claim holds before one that adds none; listed in the order of the question's aspects,
+within one aspect those that read on their own first.
 
 The answer line cites every claim it rests on as ``[Cn]`` and names each paper once.
 """
@@ -362,7 +363,8 @@ def open_findings(question: str, claims: list[ReportClaim], kept: int, covered: 
         return Answer(**base, verdict="not_answered", text=unanswered(kept, missing))
     order = ordered_aspects(question)
     chosen = key_findings(on_point, set(order))
-    chosen.sort(key=lambda c: (aspect_index(order, c.text), finding_rank(c)))
+    chosen.sort(key=lambda c: (aspect_index(order, c.text), refers_back(c.text),
+                               finding_rank(c)))
     papers = len({c.paper_id for c in on_point})
     text = (f"{papers} of {kept} kept papers {'addresses' if papers == 1 else 'address'} it; "
             "key findings: "
