@@ -159,9 +159,19 @@ def test_questions_are_read_for_kind_statement_and_named_things() -> None:
     assert mentions("Llama3", "we run Llama-3 8B") and mentions("Deepseek R1", "DeepSeek-R1")
     assert mentions("HMO", "women of a health maintenance organization")
     assert not mentions("GPT-4", "GPT-3 and PaLM")
-    # a bracketed acronym is a name of its own; names joined by a slash are alternatives
+    # a bracketed acronym names what it follows ("enzyme-1" is ACE-1's, not a second name),
+    # while a bracket that is no acronym of it leaves both; names joined by a slash are
+    # alternatives
     assert entities("Does angiotensin-converting enzyme-1 (ACE-1) gene polymorphism lead to "
-                    "kidney disease?") == ["enzyme-1", "ACE-1"]
+                    "kidney disease?") == ["ACE-1"]
+    assert entities("Does GPT-4 (OpenAI) beat Llama-3 (8B)?") == ["GPT-4", "OpenAI", "Llama-3",
+                                                                 "8B"]
+    # a place by its people's adjective, a name by its initials
+    assert mentions("South African", "in KwaZulu Natal, South Africa, mothers ...")
+    assert mentions("Korean", "one institution in Korea") and mentions("Japanese", "in Japan")
+    assert mentions("United States", "Korean and U.S. subjects")
+    assert not mentions("United States", "Doppler US parameters")  # ultrasound, undotted
+    assert mentions("World Health Organization", "the WHO growth standards")
     assert mentions("Chaalia/Pan Masala", "Daily pan masala users were 62%")
     assert not mentions("Chaalia/Pan Masala", "Betel quid users were 62%")
 

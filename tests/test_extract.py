@@ -134,7 +134,14 @@ def test_background_wording_keeps_a_sentence_below_the_claim_bar(background: str
     "Histology of the explants revealed macrophage accumulation at the border.",
     # the field named as what a result is compared with
     "HASS outperforms existing methods by 8% on four LLaMA models.",
-    "SpecServe is 2x faster than existing speculative decoding systems."])
+    "SpecServe is 2x faster than existing speculative decoding systems.",
+    # a comparative stated of what was measured, and what was seen where: with no number
+    # these were too weak to be claims, and an abstract reporting its results this way gave
+    # its paper no claim on the question
+    "Indeed, the overall time from lavage to antibiotic administration was shorter for "
+    "off-hours than day-shifts.",
+    "Neither more bronchoscopy complications nor more inappropriate treatments were observed "
+    "between day and off-hour shifts."])
 def test_a_result_is_claim_like_whatever_background_words_it_holds(result: str) -> None:
     # "previous", "recent", "conventional" describe the field only in phrases such as
     # "previous studies", "recent advances", "conventional methods"
@@ -276,6 +283,24 @@ def test_a_kept_abstract_of_counts_still_gives_the_ask_pipeline_its_sentences() 
     assert plain.claims == []  # no sentence reads as a claim on its own
     # for a paper the screen kept, its sentences with a claim cue (here a number) stand in
     assert [c.text[:5] for c in kept.claims] == ["90 of", "4 of ", "HPV t"]
+
+
+def test_a_kept_abstract_with_one_claim_keeps_its_counts_on_the_question_too() -> None:
+    settings = load_settings()
+    abstract = ("Records of patients referred between 1998 and 2003 were reviewed for "
+                "hepatitis C. Twenty-nine patients were found to have acute hepatitis C, "
+                "representing 0.75% of all new referrals for hepatitis C. The most frequent "
+                "(65%) mode of transmission was iatrogenic, involving minimal procedures. "
+                "Ninety-two nurses answered 14 items. The group in which iatrogenic "
+                "transmission was suspected was older compared with other groups.")
+    question = "Acute hepatitis C in Israel: a predominantly iatrogenic disease?"
+    with open_store(settings.db_path) as store:
+        add_abstract(store, "2401.00005v1", "", abstract)
+        kept = extract(store, settings, "2401.00005v1", question=question, fill_results=True)
+    # one sentence reads as a claim; a count that shares a fifth of the question's words
+    # stands beside it (without it the paper's answer rests on its one comparison), the
+    # others do not
+    assert [c.text[:5] for c in kept.claims] == ["Twent", "The g"]
 
 
 def test_non_latin_passage_gives_no_claims_not_an_error() -> None:

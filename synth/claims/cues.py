@@ -3,9 +3,10 @@
 Deterministic pattern rules for the offline extractor (:mod:`synth.claims.extract`); no model.
 
 - :func:`claim_cues` scores how claim-like a sentence is from result verbs ("we show",
-  "outperforms", "reduced"), comparisons ("than", "compared with"), stated numbers and stated
-  limitations, less for a citation or for background wording ("recent studies", "have gained
-  popularity", "existing methods") with no "we" or "our", and marks sentences that cannot be
+  "outperforms", "reduced", "was shorter", "were observed between"), comparisons ("than",
+  "compared with"), stated numbers and stated limitations, less for a citation or for
+  background wording ("recent studies", "have gained popularity", "existing methods") with no
+  "we" or "our", and marks sentences that cannot be
   a claim: background about the field (its state, or the problem it faces: "LLMs have achieved
   remarkable ...", "pose challenges", "suffer from", "highlighting the need for", with no
   number and no "we" or "our"),
@@ -45,7 +46,14 @@ _RESULT = re.compile(
     r"|lead(s)? to|led to|result(s|ed)? in|associated with|correlat(es|ed|ion)"
     r"|significant(ly)?|effective(ly)?|robust(ly)?|state[- ]of[- ]the[- ]art|accura(cy|te)"
     r"|caus(es|ed)|predict(s|ed)|inhibit(s|ed)|promot(es|ed)|enhanc(es|ed)|impair(s|ed)"
-    r"|showed|revealed|demonstrated|induced|confirmed)\b",
+    r"|showed|revealed|demonstrated|induced|confirmed"
+    # a comparative stated of what was measured ("the time ... was shorter for off-hours
+    # than day-shifts"), and what was seen where ("no difference was observed between ...")
+    r"|(?:was|were|is|are) (?:(?:significantly|markedly|slightly|substantially|much"
+    r"|considerably|also|still|not) )?(?:shorter|longer|higher|lower|greater|smaller|larger"
+    r"|faster|slower|fewer|earlier|later|older|younger|heavier|lighter|stronger|weaker|wider"
+    r"|narrower)|(?:was|were) (?:observed|found|seen|detected|noted) (?:between|in|among"
+    r"|across))\b",
     re.I)
 COMPARISON = re.compile(
     r"\b(than|compared (with|to)|relative to|versus|vs\.?|over the baseline|better|worse"

@@ -73,18 +73,22 @@ def select(candidates: list[Sentence], question: str | None, limit: int,
     for papers the screen kept), when they are fewer than ``limit``, the paper's other results
     (:data:`MIN_RESULT_CUES`) fill the rest: a paper
     kept for the question reports its findings in its own words ("the SLT group"), and the
-    answer stage judges how far each bears on the question. When none of its sentences is
-    claim-like enough, its best sentences that state a number are taken (at most ``limit``)."""
+    answer stage judges how far each bears on the question. When no sentence chosen so far
+    shares enough of the question's words, its sentences that state a number and do are
+    added ("Twenty-nine patients were found to have acute hepatitis C" beside a comparison of
+    groups), or, when none of its sentences is claim-like enough, any that state a number (a
+    short abstract of counts: "4 of 90 pterygia harboured HPV.")."""
     claims = [s for s in candidates if s.excluded is None and s.cues >= MIN_CUES]
     kept = [s for s in claims if not question or s.relevance >= MIN_RELEVANCE]
     best = sorted(kept, key=lambda s: (-s.rank_key, s.start))[:limit]
     if question and fill_results and len(best) < limit:
         results = [s for s in claims if s.relevance < MIN_RELEVANCE and s.cues >= MIN_RESULT_CUES]
         best += sorted(results, key=lambda s: (-s.rank_key, s.start))[:limit - len(best)]
-    if question and fill_results and not best:
-        # a kept paper none of whose sentences reads as a claim (a short abstract of counts:
-        # "4 of 90 pterygia harboured HPV."): its sentences that state a number
-        best = sorted(stating_numbers(candidates), key=lambda s: (-s.rank_key, s.start))[:limit]
+    if question and fill_results and not any(s.relevance >= MIN_RELEVANCE for s in best):
+        chosen = {s.start for s in best}
+        counts = [s for s in stating_numbers(candidates) if s.start not in chosen
+                  and (not best or s.relevance >= MIN_RELEVANCE)]
+        best += sorted(counts, key=lambda s: (-s.rank_key, s.start))[:limit - len(best)]
     return sorted(best, key=lambda s: s.start)
 
 

@@ -16,8 +16,11 @@ the named things it mentions.
   in capitals, only words with digits; a possessive "'s" is not part of the name, and a
   capitalised word opening a sentence inside the question is not a name).
   :func:`mentions` finds one in a paper's text, spelled with or without spaces and hyphens,
-  an acronym by the initials of its expansion ("HMO": "health maintenance organization"), and
-  names joined by a slash by any one of them.
+  an acronym by the initials of its expansion ("HMO": "health maintenance organization"), a
+  people's or place's adjective by the place ("South African": "South Africa"), a name of
+  capitalised words by its initials ("U.S." for "United States"; undotted from three letters:
+  "WHO"), and names joined by a slash by any one of them. An acronym in brackets after a name
+  ("enzyme-1 (ACE-1)") is that name's, so only the acronym is kept.
 - :func:`settings`: the phrases that place the question or name its task ("edge devices" in
   "... on edge devices?"), so the answer can say which of them no kept paper mentions.
 """
@@ -147,7 +150,8 @@ def entities(question: str) -> list[str]:
         core = _named_part(whole)
         before = words[i - 1] if i else ""
         if run and word.startswith("("):  # "enzyme-1 (ACE-1)": the bracket names it anew
-            found.append(" ".join(run))
+            if not _abbreviates(word, run[-1]):  # kept only when the bracket is no acronym of it
+                found.append(" ".join(run))
             run = []
         opens = not i or before.endswith((":", ";", "?")) or (  # a sentence ends ("canal.")
             before.endswith(".") and len(before) > 4 and before.count(".") == 1)
@@ -232,6 +236,14 @@ def settings_named(question: str, names: list[str]) -> list[str]:
     return placed
 
 
+def _abbreviates(bracketed: str, name: str) -> bool:
+    """Whether a bracketed word is an acronym that stands for the words before it: capitals
+    holding the first letter of the name it follows ("(ACE-1)" after "enzyme-1"), so the name
+    is the acronym's, not a second named thing."""
+    letters = re.sub(r"[^A-Za-z]", "", bracketed)
+    return len(letters) >= 2 and letters.isupper() and name[:1].upper() in letters
+
+
 def _named_part(word: str) -> str:
     """A hyphenated word up to its first all-lowercase part ("SecLM-fine-tuned" -> "SecLM";
     "HDL-C" and "GPT-4" stay whole)."""
@@ -258,14 +270,34 @@ def squash(text: str) -> str:
 def mentions(entity: str, text: str, squashed: str | None = None) -> bool:
     """Does ``text`` name ``entity`` (``squashed``: the text as :func:`squash` makes it,
     when checking many entities against one text)? Names joined by a slash are
-    alternatives ("Chaalia/Pan Masala"): any of them will do."""
+    alternatives ("Chaalia/Pan Masala"): any of them will do. The module docstring lists the
+    other spellings it accepts."""
     if "/" in entity.strip("/"):
         return any(mentions(part, text, squashed) for part in entity.split("/") if part.strip())
-    if squash(entity) in (squashed if squashed is not None else squash(text)):
+    squashed = squashed if squashed is not None else squash(text)
+    if any(squash(form) in squashed for form in _place_forms(entity)):
         return True
+    words = entity.split()
+    if len(words) >= 2 and all(w[:1].isupper() and w.isalpha() for w in words):
+        initials = "".join(w[0] for w in words)  # "U.S."; "WHO" for World Health Organization
+        dotted = r"\.\s?".join(initials) + r"\."
+        written = rf"\b(?:{dotted}|{initials})(?!\w)" if len(initials) >= 3 else rf"\b{dotted}"
+        if re.search(written, text):
+            return True
     letters = re.sub(r"[^A-Za-z]", "", entity)
     if entity.isupper() and 2 <= len(letters) <= 6:
         pattern = r"\b" + r"\w*[\s\-]+".join(letters.lower()) + r"\w*"
         return re.search(pattern, text.lower()) is not None
     return False
 
+
+def _place_forms(entity: str) -> list[str]:
+    """The entity, and, when its last word reads as a people's or a place's adjective, the
+    place ("South African": "South Africa"; "Korean": "Korea"; "Brazilian": "Brazil";
+    "Japanese": "Japan")."""
+    head, _, last = entity.rpartition(" ")
+    stems = []
+    if last[:1].isupper() and last.isalpha() and len(last) >= 5:
+        stems = ([last[:-1]] if last.endswith("an") else []) + (
+            [last[:-3]] if last.endswith(("ian", "ese")) else [])
+    return [entity] + [f"{head} {stem}".strip() for stem in stems]
