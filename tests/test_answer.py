@@ -242,6 +242,26 @@ def test_only_claims_that_speak_of_the_outcome_take_a_side(embedder) -> None:
     assert answer.papers_for == ["B"] and scored[0].stance == "for"
 
 
+def test_a_definition_stating_what_the_field_holds_takes_no_side(embedder) -> None:
+    # "X (ABC) has proven to reduce ..." introduces the subject with the field's view: a paper
+    # whose only claim on the outcome is that takes no side, and the answer says so
+    field = ("Four-bit quantization (Q4) reduces the memory of large language models and is "
+             "widely used.")
+    claims = [claim(1, "A", FOR), claim(2, "B", field, kind="definition")]
+    answer, scored = answer_question(QUANT, claims, [paper("A"), paper("B")],
+                                     {"A": FOR, "B": field}, ScriptedStance(), embedder)
+    assert answer.papers_for == ["A"] and scored[1].stance is None
+    assert "1 other paper (B) with only background on point takes no side" in answer.text
+    # with no finding left, the question is not answered, and the line says why
+    answer, _ = answer_question(QUANT, claims[1:], [paper("B")], {"B": field},
+                                ScriptedStance(), embedder)
+    assert answer.verdict == "not_answered" and answer.text == (
+        "Not answered: no kept paper reports a finding on it; 1 paper (B) with only "
+        "background on point takes no side.")
+    assert answerability([paper("B")], _, answer)[1][0].endswith(
+        "bear on it, but none is a finding on what it asks.")
+
+
 def test_only_papers_about_the_question_s_subject_take_a_side(embedder) -> None:
     question = "Can retrieval augmentation reduce the hallucination of language models?"
     assert subject(question) == "retrieval augmentation"

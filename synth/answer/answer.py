@@ -4,36 +4,39 @@ Only on-point claims that rest on their source count: verbatim quotes (the offli
 extractor's claims are sentences of the paper) and paraphrases the verifier found supported by
 their own paper.
 
-**Yes/no questions.** The question becomes a statement (:func:`synth.search.statement.statement`)
-and the verifier scores the on-point claims against it: those of the papers squarely on the
-question when any is (:func:`directly_on`: a study of the question itself answers it; the
-others are only near it, and the line counts them as taking no side), of those, the papers
-about the question's subject (:func:`about_subject`: a paper whose text holds at least half
-the words of :func:`synth.search.statement.subject`, "retrieval augmentation" for "Can
-retrieval augmentation reduce hallucination?"; a paper on preference optimization that
-reduces hallucination is not about it; every paper when none is), and of those, the
-claims that speak of the question's outcome (:func:`speaking`: a claim holding a word of
-:func:`synth.search.statement.outcome`, "memory" for "Does quantization reduce the memory of
-LLMs?"; every on-point claim when none does, or when the question has no outcome, as "is X
-safe?"). An on-point claim about something else takes no side, and the answer line counts the
-papers left out that way; the stance model (:mod:`synth.answer.stance`) turns a paper's
-on-point claims, their scores and their result cues into ``P(yes)``, the probability that the
-paper says the statement holds. A paper is for the statement when ``P(yes) >= 0.5``, against
-it otherwise, and the answer line gives each paper's ``P(yes)`` so a reader sees how sure it
-is. A claim's own stance is the same model over that claim alone, ``neutral`` within
-:data:`CLAIM_BAND` of 0.5. The verdict counts papers, not sentences: **mixed** when one paper
-is clearly for it and another clearly against it (``P(yes)`` at least :data:`MIXED_BAND`
-beyond 0.5 on each side); otherwise **yes** or **no** by the papers' ``P(yes)`` pooled, each
-weighted by its most relevant on-point claim's relevance ("yes on balance" when some papers
-lean the other way; "leans yes" or "leans no" when the pooled ``P(yes)`` is within
-:data:`MIXED_BAND` of 0.5, no firmer than a lean); **not answered** when no claim is on
-point. When some of the question's named things appear in no kept paper, the verdict is
-**partly answered** and the line says which part ("the kept papers address LoRA, not
-GPT-4"); when none of them does, it is not answered, unless they only place the question
-(:func:`synth.search.question.settings_named`: "in the UK") and a kept paper is squarely on
-the rest of it: that paper then answers it in part ("no kept paper mentions UK"). A setting
-or task the question names that no kept paper mentions a word of (:func:`unmentioned`: "edge
-devices" in "... on edge devices?") is said at the end of the line, the verdict unchanged.
+**Yes/no questions.** The question becomes a statement
+(:func:`synth.search.statement.statement`) and the verifier scores the on-point claims against
+it: those of the papers squarely on the question when any is (:func:`directly_on`: a study of
+the question itself answers it; the others are only near it, and the line counts them as taking
+no side), of those, the papers about the question's subject (:func:`about_subject`: a paper
+whose text holds at least half the words of :func:`synth.search.statement.subject`, "retrieval
+augmentation" for "Can retrieval augmentation reduce hallucination?"; a paper on preference
+optimization that reduces hallucination is not about it; every paper when none is), and of
+those, the claims that speak of the question's outcome (:func:`speaking`: a claim holding a
+word of :func:`synth.search.statement.outcome`, "memory" for "Does quantization reduce the
+memory of LLMs?"; every on-point claim when none does, or when the question has no outcome, as
+"is X safe?"). An on-point claim about something else takes no side, and the answer line counts
+the papers left out that way; a definition (:func:`takes_a_side`: "Retrieval-Augmented
+Generation (RAG) has proven to be an effective method for mitigating hallucination") introduces
+its subject with what the field holds, not what its paper found, so it takes no side either,
+and a paper with only such claims on point is named as such; the stance model
+(:mod:`synth.answer.stance`) turns a paper's on-point claims, their scores and their result
+cues into ``P(yes)``, the probability that the paper says the statement holds. A paper is for
+the statement when ``P(yes) >= 0.5``, against it otherwise, and the answer line gives each
+paper's ``P(yes)`` so a reader sees how sure it is. A claim's own stance is the same model over
+that claim alone, ``neutral`` within :data:`CLAIM_BAND` of 0.5. The verdict counts papers, not
+sentences: **mixed** when one paper is clearly for it and another clearly against it
+(``P(yes)`` at least :data:`MIXED_BAND` beyond 0.5 on each side); otherwise **yes** or **no**
+by the papers' ``P(yes)`` pooled, each weighted by its most relevant on-point claim's relevance
+("yes on balance" when some papers lean the other way; "leans yes" or "leans no" when the
+pooled ``P(yes)`` is within :data:`MIXED_BAND` of 0.5, no firmer than a lean); **not answered**
+when no claim is on point. When some of the question's named things appear in no kept paper,
+the verdict is **partly answered** and the line says which part ("the kept papers address LoRA,
+not GPT-4"); when none of them does, it is not answered, unless they only place the question
+(:func:`synth.search.question.settings_named`: "in the UK") and a kept paper is squarely on the
+rest of it: that paper then answers it in part ("no kept paper mentions UK"). A setting or task
+the question names that no kept paper mentions a word of (:func:`unmentioned`: "edge devices"
+in "... on edge devices?") is said at the end of the line, the verdict unchanged.
 
 **Open questions.** The verdict is ``findings``: the three to five on-point claims that
 matter most (:func:`key_findings`), results with numbers first, then other findings and
@@ -163,10 +166,10 @@ def counted(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def others(paper_ids: list[str]) -> str:
+def others(paper_ids: list[str], noun: str = "other paper") -> str:
     """"1 other paper (2501.17295)", "2 other papers (2409.11353, 2504.10198)": the papers
     that take no side, named so a reader can check why."""
-    return f"{counted(len(paper_ids), 'other paper')} ({', '.join(paper_ids)})"
+    return f"{counted(len(paper_ids), noun)} ({', '.join(paper_ids)})"
 
 
 def addressed(covered: list[str], missing: list[str]) -> str:
@@ -225,6 +228,14 @@ def speak_of_outcome(question: str, texts: list[str],
     return said if any(said) else [True] * len(texts)
 
 
+def takes_a_side(claim_type: str) -> bool:
+    """Whether a claim of this type may take a side on a yes/no question: not a definition,
+    which introduces its subject and states what the field holds ("Retrieval-Augmented
+    Generation (RAG) has proven to be an effective method for mitigating hallucination"), not
+    what the paper found."""
+    return claim_type != "definition"
+
+
 def yes_no(question: str, claims: list[ReportClaim], kept: int, scorer: PairScorer,
            covered: list[str], missing: list[str], model: StanceModel | None = None,
            defined: dict[str, dict[str, set[str]]] | None = None,
@@ -245,6 +256,11 @@ def yes_no(question: str, claims: list[ReportClaim], kept: int, scorer: PairScor
     speaking_papers = {c.paper_id for c in on_point}
     silent = list(dict.fromkeys(c.paper_id for c in on_subject
                                 if c.paper_id not in speaking_papers))
+    background = [c for c in on_point if not takes_a_side(c.claim_type)]
+    on_point = [c for c in on_point if takes_a_side(c.claim_type)]
+    siding_papers = {c.paper_id for c in on_point}
+    background_only = list(dict.fromkeys(c.paper_id for c in background
+                                         if c.paper_id not in siding_papers))
     probs = scorer.score([(said, c.text) for c in on_point]) if on_point else []
     prob_of = {c.n: p for c, p in zip(on_point, probs)}
     own_p = {c.n: model.p_yes(prob_of[c.n], [c.text]) for c in on_point}
@@ -283,7 +299,11 @@ def yes_no(question: str, claims: list[ReportClaim], kept: int, scorer: PairScor
                 judge_fit=judge.fit if judge and any(s.judged_by != "stance model"
                                                      for s in stances) else None)
     if not on_point:  # also when no kept paper names any of the question's named things
-        return Answer(**base, verdict="not_answered", text=unanswered(kept, missing)), claims
+        text = unanswered(kept, missing)
+        if background_only and not missing:  # claims on point, but only background decides
+            text = ("Not answered: no kept paper reports a finding on it; " + "; ".join(
+                no_side(question, elsewhere, silent, background_only, aside, "paper")) + ".")
+        return Answer(**base, verdict="not_answered", text=text), claims
     pooled = (sum(w * p for w, p in zip(weight, paper_p)) / sum(weight) if sum(weight)
               else sum(paper_p) / len(paper_p))
     base["p_yes"] = round(pooled, 4)
@@ -306,23 +326,36 @@ def yes_no(question: str, claims: list[ReportClaim], kept: int, scorer: PairScor
         head = f"Leans {verdict}"
     if pro and con and verdict != "mixed":  # papers lean both ways, none of them far
         head += f" on balance (P(yes) {pooled:.2f} over {counted(len(stances), 'paper')})"
-    if elsewhere:
-        parts.append(f"{others(elsewhere)} with claims on point "
-                     f"{'is' if len(elsewhere) == 1 else 'are'} not about "
-                     f"{subject(question)}")
-    if silent:
-        parts.append(f"{others(silent)} with claims on point "
-                     f"{'says' if len(silent) == 1 else 'say'} nothing of "
-                     f"{' or '.join(outcome(question))}")
-    if aside:
-        parts.append(f"{others(aside)} less directly on the question "
-                     f"{'takes' if len(aside) == 1 else 'take'} no side")
+    parts += no_side(question, elsewhere, silent, background_only, aside)
     text = f"{head}: " + "; ".join(parts) + "."
     if missing:
         text = (f"Partly answered: {addressed(covered, missing)}. On what they address: "
                 f"{head.lower()}: " + "; ".join(parts) + ".")
         verdict = "partly_answered"
     return Answer(**base, verdict=verdict, text=text), claims
+
+
+def no_side(question: str, elsewhere: list[str], silent: list[str], background: list[str],
+            aside: list[str], noun: str = "other paper") -> list[str]:
+    """Why the papers with claims on point that take no side take none, each group named
+    (``noun``: "paper" when no paper takes a side)."""
+    def verb(ids: list[str], one: str, many: str) -> str:
+        return f"{others(ids, noun)} {one if len(ids) == 1 else many}"
+
+    parts = []
+    if elsewhere:
+        parts.append(f"{verb(elsewhere, 'with claims on point is', 'with claims on point are')}"
+                     f" not about {subject(question)}")
+    if silent:
+        parts.append(f"{verb(silent, 'with claims on point says', 'with claims on point say')}"
+                     f" nothing of {' or '.join(outcome(question))}")
+    if background:
+        parts.append(verb(background, "with only background on point takes no side",
+                          "with only background on point take no side"))
+    if aside:
+        parts.append(verb(aside, "less directly on the question takes no side",
+                          "less directly on the question take no side"))
+    return parts
 
 
 def deciding_order(own: list[ReportClaim], own_p: dict[int, float], stance: str) -> list[int]:

@@ -89,8 +89,10 @@ def answerability(papers: list[ScreenedPaper], claims: list[ReportClaim],
     if answer.verdict == "not_answered":
         return False, [f"The sources do not answer this question: {len(on_point)} of the "
                        f"{len(claims)} claims extracted from the {len(kept)} kept papers bear "
-                       "on it" + (f", and no kept paper mentions {', '.join(answer.missing)}"
-                                  if answer.missing else "") + "."]
+                       "on it" + (", but none is a finding on what it asks" if on_point
+                                  else "")
+                       + (f", and no kept paper mentions {', '.join(answer.missing)}"
+                          if answer.missing else "") + "."]
     lines = [f"{len(on_point)} of {len(claims)} claims, from {len(sources)} of {len(kept)} kept "
              "papers, bear on the question."]
     if answer.missing:
