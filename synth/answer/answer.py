@@ -166,6 +166,11 @@ def counted(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+def agree(items: list, one: str, many: str) -> str:
+    """The verb form that agrees with how many ``items`` there are ("supports", "support")."""
+    return one if len(items) == 1 else many
+
+
 def others(paper_ids: list[str], noun: str = "other paper") -> str:
     """"1 other paper (2501.17295)", "2 other papers (2409.11353, 2504.10198)": the papers
     that take no side, named so a reader can check why."""
@@ -256,11 +261,11 @@ def yes_no(question: str, claims: list[ReportClaim], kept: int, scorer: PairScor
     speaking_papers = {c.paper_id for c in on_point}
     silent = list(dict.fromkeys(c.paper_id for c in on_subject
                                 if c.paper_id not in speaking_papers))
-    background = [c for c in on_point if not takes_a_side(c.claim_type)]
-    on_point = [c for c in on_point if takes_a_side(c.claim_type)]
-    siding_papers = {c.paper_id for c in on_point}
-    background_only = list(dict.fromkeys(c.paper_id for c in background
+    siding = [c for c in on_point if takes_a_side(c.claim_type)]
+    siding_papers = {c.paper_id for c in siding}
+    background_only = list(dict.fromkeys(c.paper_id for c in on_point
                                          if c.paper_id not in siding_papers))
+    on_point = siding
     probs = scorer.score([(said, c.text) for c in on_point]) if on_point else []
     prob_of = {c.n: p for c, p in zip(on_point, probs)}
     own_p = {c.n: model.p_yes(prob_of[c.n], [c.text]) for c in on_point}
@@ -311,12 +316,11 @@ def yes_no(question: str, claims: list[ReportClaim], kept: int, scorer: PairScor
                else "yes" if pooled >= 0.5 else "no")
     parts = []
     if pro:
-        parts.append(f"{counted(len(pro), 'paper')} {'supports' if len(pro) == 1 else 'support'}"
-                     f" it: {papers_phrase(pro, by_n)}")
+        parts.append(f"{counted(len(pro), 'paper')} {agree(pro, 'supports', 'support')} it: "
+                     f"{papers_phrase(pro, by_n)}")
     if con:
-        parts.append(f"{counted(len(con), 'paper')} "
-                     f"{'contradicts' if len(con) == 1 else 'contradict'} it: "
-                     f"{papers_phrase(con, by_n)}")
+        parts.append(f"{counted(len(con), 'paper')} {agree(con, 'contradicts', 'contradict')} "
+                     f"it: {papers_phrase(con, by_n)}")
     if not con:
         parts.append("none contradicts it")
     if not pro:
@@ -339,22 +343,19 @@ def no_side(question: str, elsewhere: list[str], silent: list[str], background: 
             aside: list[str], noun: str = "other paper") -> list[str]:
     """Why the papers with claims on point that take no side take none, each group named
     (``noun``: "paper" when no paper takes a side)."""
-    def verb(ids: list[str], one: str, many: str) -> str:
-        return f"{others(ids, noun)} {one if len(ids) == 1 else many}"
-
     parts = []
     if elsewhere:
-        parts.append(f"{verb(elsewhere, 'with claims on point is', 'with claims on point are')}"
-                     f" not about {subject(question)}")
+        parts.append(f"{others(elsewhere, noun)} with claims on point "
+                     f"{agree(elsewhere, 'is', 'are')} not about {subject(question)}")
     if silent:
-        parts.append(f"{verb(silent, 'with claims on point says', 'with claims on point say')}"
-                     f" nothing of {' or '.join(outcome(question))}")
+        parts.append(f"{others(silent, noun)} with claims on point "
+                     f"{agree(silent, 'says', 'say')} nothing of {' or '.join(outcome(question))}")
     if background:
-        parts.append(verb(background, "with only background on point takes no side",
-                          "with only background on point take no side"))
+        parts.append(f"{others(background, noun)} with only background on point "
+                     f"{agree(background, 'takes', 'take')} no side")
     if aside:
-        parts.append(verb(aside, "less directly on the question takes no side",
-                          "less directly on the question take no side"))
+        parts.append(f"{others(aside, noun)} less directly on the question "
+                     f"{agree(aside, 'takes', 'take')} no side")
     return parts
 
 
